@@ -1,0 +1,16 @@
+# Every dependency is a Debian 12 package (scripts/install-deps.sh installs them);
+# nothing is downloaded at build time.
+find_package(tl-expected REQUIRED)       # libexpected-dev
+find_package(fmt REQUIRED)               # libfmt-dev (comes with libspdlog-dev)
+find_package(PkgConfig REQUIRED)
+
+if(NOT SRPADM_FUZZ)
+  find_package(spdlog REQUIRED)          # libspdlog-dev
+  find_package(CLI11 REQUIRED)           # libcli11-dev
+  find_package(nlohmann_json REQUIRED)   # nlohmann-json3-dev
+  pkg_check_modules(IBUMAD REQUIRED IMPORTED_TARGET libibumad)  # libibumad-dev
+  if(SRPADM_BUILD_TESTS)
+    find_package(GTest REQUIRED)         # googletest
+    pkg_check_modules(IBMAD REQUIRED IMPORTED_TARGET libibmad)  # libibmad-dev (test oracle)
+  endif()
+endif()

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every package srpadm needs to build and test, from Debian 12's archive.
+# Runs apt-get as root (through sudo when not root). Safe to run again.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config
+  # libraries
+  libexpected-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
+  libibumad-dev libibmad-dev libsystemd-dev
+  # tests: unit and oracle suites, fuzz smoke (libFuzzer comes with clang's runtime), lint
+  googletest libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format clang-tidy
+  # tests: real subnet manager tier (ibsim + opensm + libumad2sim) and the benchmark
+  ibsim-utils libumad2sim0 opensm infiniband-diags
+)
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! as_root apt-get install -y --no-install-recommends "${missing[@]}"; then
+  as_root apt-get update
+  as_root apt-get install -y --no-install-recommends "${missing[@]}"
+fi

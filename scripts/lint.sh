@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Style gates: clang-format (no diff allowed) and clang-tidy (.clang-tidy, findings are errors)
+# over the project's own sources. Usage: scripts/lint.sh <build-dir with compile_commands.json>
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:?build dir}
+
+mapfile -t sources < <(git ls-files --cached --others --exclude-standard \
+                         'src/*.cpp' 'src/*.hpp' 'include/*.hpp' 'tests/*.cpp' 'tests/*.hpp' \
+                         'bench/*.cpp' | sort)
+[ ${#sources[@]} -gt 0 ] || { echo "lint: no sources"; exit 1; }
+
+echo "lint: clang-format on ${#sources[@]} files"
+clang-format --dry-run --Werror "${sources[@]}"
+
+mapfile -t tidy < <(printf '%s\n' "${sources[@]}" | grep -E '^src/.*\.cpp$')
+echo "lint: clang-tidy on ${#tidy[@]} files"
+log="$build/clang-tidy.log"
+if ! printf '%s\n' "${tidy[@]}" | xargs -P "$(nproc)" -n 4 \
+     clang-tidy -p "$build" --quiet --warnings-as-errors='*' >"$log" 2>&1; then
+  grep -v -E '^[0-9]+ warnings? (and [0-9]+ errors? )?generated\.$|^Suppressed [0-9]+ warnings|^Use -header-filter|^Use -system-headers' "$log"
+  echo "lint: clang-tidy found problems (full log: $log)"
+  exit 1
+fi
+echo "lint: ok"

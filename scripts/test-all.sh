@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds srpadm with warnings as errors and runs every test tier through ctest:
+# unit and oracle suites, CLI tests, fuzz smoke (clang sub-build), format and lint checks.
+# Usage: scripts/test-all.sh [build-dir]   (default: build-test)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build-test}
+jobs=$(nproc)
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DSRPADM_WERROR=ON -DSRPADM_FUZZ_SMOKE=ON
+cmake --build "$build" -j "$jobs"
+scripts/lint.sh "$build"
+ctest --test-dir "$build" -j "$jobs" --output-on-failure --timeout 600

@@ -1,0 +1,21 @@
+// Subcommands of the srpadm tool. Each register_* adds one subcommand to the app and sets
+// its callback; the callback stores the command's exit status in `status`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <srpadm/result.hpp>
+
+namespace srpadm::cli {
+
+struct Context {
+    int verbosity = 0;
+    ExitStatus status = ExitStatus::ok;
+};
+
+// Prints "srpadm: <message>" on stderr and returns the exit status for the error's code.
+ExitStatus report(const Error& error);
+
+void register_login_string(CLI::App& app, Context& ctx);
+
+}  // namespace srpadm::cli

@@ -38,12 +38,10 @@ struct Given {
     bool check = false;
 };
 
+// --dgid takes the add_target form (32 hex digits) or the sysfs form (eight groups).
 Result<Gid> dgid_from_arg(const std::string& text) {
-    if (text.find(':') == std::string::npos) {
-        return login::parse_dgid(text);
-    }
-    auto gid = Gid::parse(text);
-    if (!gid) {
+    auto gid = text.find(':') == std::string::npos ? login::parse_dgid(text) : Gid::parse(text);
+    if (!gid || text.back() == '\n' || text.back() == ' ') {
         return fail(Errc::invalid_input,
                     fmt::format("dgid={}: must be 32 hex digits or eight ':'-separated groups of "
                                 "1-4 hex digits",

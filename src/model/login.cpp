@@ -1,6 +1,8 @@
 // The ib_srp login string: validation, rendering and parsing (see login.hpp for the rules).
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -94,25 +96,12 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
-int hex_digit(char c) {
-    if (is_digit(c)) {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 bool all_of(std::string_view text, bool (*pred)(char)) {
     return !text.empty() && std::all_of(text.begin(), text.end(), pred);
 }
 
 bool is_hex(char c) {
-    return hex_digit(c) >= 0;
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
 }
 
 bool has_0x(std::string_view text) {
@@ -125,25 +114,21 @@ std::string_view without_0x(std::string_view text) {
 
 // 1..max_digits hex digits (no prefix) as a number.
 std::optional<std::uint64_t> read_hex(std::string_view digits, std::size_t max_digits) {
+    std::uint64_t value = 0;
     if (digits.size() > max_digits || !all_of(digits, is_hex)) {
         return std::nullopt;
     }
-    std::uint64_t value = 0;
-    for (const char c : digits) {
-        value = (value << 4U) | static_cast<std::uint64_t>(hex_digit(c));
-    }
+    std::from_chars(digits.data(), digits.data() + digits.size(), value, 16);
     return value;
 }
 
 // Decimal digits without sign or leading zero, at most 10 of them; nullopt otherwise.
 std::optional<std::int64_t> read_decimal(std::string_view text) {
+    std::int64_t value = 0;
     if (text.size() > 10 || !all_of(text, is_digit) || (text.size() > 1 && text[0] == '0')) {
         return std::nullopt;
     }
-    std::int64_t value = 0;
-    for (const char c : text) {
-        value = value * 10 + (c - '0');
-    }
+    std::from_chars(text.data(), text.data() + text.size(), value, 10);
     return value;
 }
 

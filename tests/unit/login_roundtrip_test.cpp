@@ -1,5 +1,6 @@
 // Login strings, property style: over many generated specs, parse(render(s)) == s and
 // render(parse(line)) == line; over mutated lines, whatever parses renders and parses back.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <random>
@@ -9,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <srpadm/model/login.hpp>
+
+#include "login_test_ranges.hpp"
 
 namespace srpadm::login {
 namespace {
@@ -59,10 +62,12 @@ class SpecGenerator {
             tail += (tail.empty() ? "" : ":") + ipv4();
         }
         std::string out = compress ? head + "::" + tail : head + (tail.empty() ? "" : ":") + tail;
-        if (link_local && coin()) {
-            static constexpr std::array<std::string_view, 4> kScopes = {"eth0", "ib0.8001", "2",
-                                                                        "rxe_0"};
-            out += "%" + std::string(kScopes.at(below(kScopes.size())));
+        // The kernel takes at most 48 characters inside the brackets (INET6_ADDRSTRLEN).
+        static constexpr std::array<std::string_view, 4> kScopes = {"eth0", "ib0.8001", "2",
+                                                                    "rxe_0"};
+        const std::string_view scope = kScopes.at(below(kScopes.size()));
+        if (link_local && coin() && out.size() + 1 + scope.size() <= 48) {
+            out += "%" + std::string(scope);
         }
         return out;
     }
@@ -76,12 +81,10 @@ class SpecGenerator {
     }
 
     Option option() {
-        static constexpr std::array<Key, 13> kTuning = {
-            Key::max_sect,       Key::max_cmd_per_lun, Key::io_class,         Key::initiator_ext,
-            Key::cmd_sg_entries, Key::allow_ext_sg,    Key::sg_tablesize,     Key::comp_vector,
-            Key::tl_retry_count, Key::queue_size,      Key::target_can_queue, Key::max_it_iu_size,
-            Key::ch_count};
-        const Key key = kTuning.at(below(kTuning.size()));
+        const std::size_t pick = below(test::kDecimalRanges.size() + 2);
+        const Key key = pick < test::kDecimalRanges.size()    ? test::kDecimalRanges.at(pick).key
+                        : pick == test::kDecimalRanges.size() ? Key::io_class
+                                                              : Key::initiator_ext;
         switch (key) {
             case Key::io_class: {
                 static constexpr std::array<std::string_view, 6> kClasses = {
@@ -122,38 +125,17 @@ class SpecGenerator {
     std::string group() { return coin() ? "0" : hex(1 + below(4), true); }
 
     std::string decimal_for(Key key) {
-        long long min = 1;
-        long long max = 2147483647;
-        switch (key) {
-            case Key::cmd_sg_entries:
-                max = 255;
-                break;
-            case Key::sg_tablesize:
-                max = 2048;
-                break;
-            case Key::tl_retry_count:
-                min = 2;
-                max = 7;
-                break;
-            case Key::queue_size:
-                min = 2;
-                break;
-            case Key::allow_ext_sg:
-            case Key::comp_vector:
-            case Key::max_it_iu_size:
-                min = 0;
-                break;
-            default:
-                break;
-        }
+        const auto& r = *std::find_if(test::kDecimalRanges.begin(), test::kDecimalRanges.end(),
+                                      [key](const test::Range& range) { return range.key == key; });
         switch (below(4)) {
             case 0:
-                return std::to_string(min);
+                return std::to_string(r.min);
             case 1:
-                return std::to_string(max);
+                return std::to_string(r.max);
             default:
-                return std::to_string(min + static_cast<long long>(
-                                                u64() % static_cast<std::uint64_t>(max - min + 1)));
+                return std::to_string(
+                    r.min +
+                    static_cast<long long>(u64() % static_cast<std::uint64_t>(r.max - r.min + 1)));
         }
     }
 

@@ -9,6 +9,8 @@
 
 #include <srpadm/model/login.hpp>
 
+#include "login_test_ranges.hpp"
+
 namespace srpadm::login {
 namespace {
 
@@ -96,9 +98,6 @@ TEST(LoginValues, IdExtIsOneToSixteenHexDigitsKeptVerbatim) {
     expect_values({Key::id_ext,
                    {"0", "1", "20030003BA27CC7A", "20030003ba27cc7a", "ffffffffffffffff", "aBc"},
                    {"", "0x1", "0X1", "+1", "-1", "12345678901234567", "g", " 1", "1 ", "1,2"}});
-    EXPECT_EQ(error_of(Key::id_ext, "0x12"),
-              "id_ext=0x12: must be 1-16 hex digits without a 0x prefix (it is written verbatim, "
-              "as the target's service name gives it)");
 }
 
 TEST(LoginValues, SixtyFourBitHexKeysTakeAnOptional0xPrefix) {
@@ -112,8 +111,6 @@ TEST(LoginValues, SixtyFourBitHexKeysTakeAnOptional0xPrefix) {
     EXPECT_EQ(parse_hex64(Key::ioc_guid, "0x0005ad00000013e7").value(), 0x0005ad00000013e7ULL);
     EXPECT_EQ(parse_hex64(Key::service_id, "66").value(), 0x66ULL);
     EXPECT_EQ(parse_hex64(Key::initiator_ext, "FFFFFFFFFFFFFFFF").value(), ~0ULL);
-    EXPECT_EQ(error_of(Key::ioc_guid, "0x"),
-              "ioc_guid=0x: must be 1-16 hex digits, optionally with a 0x prefix");
     const auto wrong = parse_hex64(Key::pkey, "1");
     ASSERT_FALSE(wrong.has_value());
     EXPECT_EQ(wrong.error().code, Errc::internal);
@@ -135,45 +132,77 @@ TEST(LoginValues, PkeyIsSixteenBitHexAndNeverTruncated) {
                    {"", "0x", "10000", "0x10000", "fffff", "-1", "+1", "g", "ffff ", "00ffff"}});
     EXPECT_EQ(parse_pkey("0x8001").value(), 0x8001);
     EXPECT_EQ(parse_pkey("ffff").value(), 0xffff);
-    EXPECT_EQ(error_of(Key::pkey, "1ffff"),
-              "pkey=1ffff: must be at most ffff (the kernel would silently keep only the low 16 "
-              "bits)");
-    EXPECT_EQ(error_of(Key::pkey, ""),
-              "pkey=: empty value; it must be a hex number 0..ffff (1-4 hex digits, optionally "
-              "with a 0x prefix)");
 }
 
 TEST(LoginValues, IoClassIsRev16aOrRev10Only) {
     expect_values({Key::io_class,
                    {"100", "0100", "ff00", "FF00", "0xff00", "0x100", "0X0100"},
                    {"", "0", "ff01", "200", "00ff00", "ff000", "1000", "0x", "-100", "+100"}});
-    EXPECT_EQ(error_of(Key::io_class, "ff01"),
-              "io_class=ff01: must be 100 (SRP rev. 16a) or ff00 (SRP rev. 10), in hex");
+}
+
+struct Message {
+    Key key;
+    std::string value;
+    const char* message;
+};
+
+// Exact messages: the option, the value, and what is expected.
+const std::vector<Message> kMessages = {
+    {Key::id_ext, "0x12",
+     "id_ext=0x12: must be 1-16 hex digits without a 0x prefix (it is written verbatim, "
+     "as the target's service name gives it)"},
+    {Key::ioc_guid, "0x", "ioc_guid=0x: must be 1-16 hex digits, optionally with a 0x prefix"},
+    {Key::pkey, "1ffff",
+     "pkey=1ffff: must be at most ffff (the kernel would silently keep only the low 16 "
+     "bits)"},
+    {Key::pkey, "",
+     "pkey=: empty value; it must be a hex number 0..ffff (1-4 hex digits, optionally "
+     "with a 0x prefix)"},
+    {Key::io_class, "ff01",
+     "io_class=ff01: must be 100 (SRP rev. 16a) or ff00 (SRP rev. 10), in hex"},
+    {Key::tl_retry_count, "9", "tl_retry_count=9: must be 2..7"},
+    {Key::tl_retry_count, "1", "tl_retry_count=1: must be 2..7"},
+    {Key::cmd_sg_entries, "256", "cmd_sg_entries=256: must be 1..255"},
+    {Key::sg_tablesize, "2049", "sg_tablesize=2049: must be 1..2048"},
+    {Key::max_sect, "0",
+     "max_sect=0: must be 1..2147483647 (the kernel does not check it, but 0 or a "
+     "negative size in 512-byte sectors is nonsense)"},
+    {Key::queue_size, "1",
+     "queue_size=1: must be 2..2147483647 (the kernel's parser takes 1, but its ABI "
+     "document names 2 as the lowest supported value)"},
+    {Key::queue_size, "010",
+     "queue_size=010: must be a decimal number 2..2147483647 without leading zeros "
+     "(the kernel would read 010 as octal)"},
+    {Key::queue_size, "0x40",
+     "queue_size=0x40: must be a decimal number 2..2147483647 (hex forms are refused)"},
+    {Key::ch_count, "2147483648", "ch_count=2147483648: must be 1..2147483647"},
+    {Key::comp_vector, "-1", "comp_vector=-1: must be 0..2147483647"},
+    {Key::dest, "1.2.3.4", "dest=1.2.3.4: needs a port: a.b.c.d:port"},
+    {Key::dest, "[::1]", "dest=[::1]: needs a port: [ipv6]:port"},
+    {Key::dest, "storage1:4420",
+     "dest=storage1:4420: 'storage1' is not an IP address (the kernel does not resolve "
+     "host names; write a.b.c.d or [ipv6])"},
+    {Key::dest, "1.2.3.4:0",
+     "dest=1.2.3.4:0: port '0' must be a decimal number 1..65535 without leading zeros"},
+    {Key::dest, "[2001:db8::1%eth0]:1",
+     "dest=[2001:db8::1%eth0]:1: a %scope only applies to a link-local fe80::/10 "
+     "address (the kernel ignores it elsewhere)"},
+    {Key::dest, "fe80::1:4420",
+     "dest=fe80::1:4420: an IPv6 address must be written in brackets: [addr]:port"},
+    {Key::queue_size, std::string("1\x01", 2),
+     "queue_size=1\\x01: must be a decimal number 2..2147483647"},
+};
+
+TEST(LoginValues, MessagesSayWhatIsExpected) {
+    for (const auto& m : kMessages) {
+        EXPECT_EQ(error_of(m.key, m.value), m.message);
+    }
 }
 
 // Decimal keys: the lowest and highest accepted value, the values just outside, and the forms
 // match_int would read differently (octal, hex) or that srp_daemon's rules never pass.
-struct Range {
-    Key key;
-    long long min;
-    long long max;
-};
-
 TEST(LoginValues, DecimalKeysAtTheirBoundaries) {
-    const std::vector<Range> ranges = {
-        {Key::max_sect, 1, 2147483647},
-        {Key::max_cmd_per_lun, 1, 2147483647},
-        {Key::cmd_sg_entries, 1, 255},
-        {Key::allow_ext_sg, 0, 2147483647},
-        {Key::sg_tablesize, 1, 2048},
-        {Key::comp_vector, 0, 2147483647},
-        {Key::tl_retry_count, 2, 7},
-        {Key::queue_size, 2, 2147483647},
-        {Key::target_can_queue, 1, 2147483647},
-        {Key::max_it_iu_size, 0, 2147483647},
-        {Key::ch_count, 1, 2147483647},
-    };
-    for (const auto& r : ranges) {
+    for (const auto& r : test::kDecimalRanges) {
         SCOPED_TRACE(std::string(key_name(r.key)));
         std::vector<std::string> bad = {"",    "-1", "+1", "0x1", "0X1", "01", "1.0",
                                         "1e3", " 1", "1 ", "one", "-0",  "00", "99999999999"};
@@ -185,26 +214,6 @@ TEST(LoginValues, DecimalKeysAtTheirBoundaries) {
                                  std::to_string(r.min) + ".." + std::to_string(r.max);
         EXPECT_EQ(error_of(r.key, above).rfind(want, 0), 0U) << error_of(r.key, above);
     }
-}
-
-TEST(LoginValues, DecimalMessagesSayWhatIsExpected) {
-    EXPECT_EQ(error_of(Key::tl_retry_count, "9"), "tl_retry_count=9: must be 2..7");
-    EXPECT_EQ(error_of(Key::tl_retry_count, "1"), "tl_retry_count=1: must be 2..7");
-    EXPECT_EQ(error_of(Key::cmd_sg_entries, "256"), "cmd_sg_entries=256: must be 1..255");
-    EXPECT_EQ(error_of(Key::sg_tablesize, "2049"), "sg_tablesize=2049: must be 1..2048");
-    EXPECT_EQ(error_of(Key::max_sect, "0"),
-              "max_sect=0: must be 1..2147483647 (the kernel does not check it, but 0 or a "
-              "negative size in 512-byte sectors is nonsense)");
-    EXPECT_EQ(error_of(Key::queue_size, "1"),
-              "queue_size=1: must be 2..2147483647 (the kernel's parser takes 1, but its ABI "
-              "document names 2 as the lowest supported value)");
-    EXPECT_EQ(error_of(Key::queue_size, "010"),
-              "queue_size=010: must be a decimal number 2..2147483647 without leading zeros "
-              "(the kernel would read 010 as octal)");
-    EXPECT_EQ(error_of(Key::queue_size, "0x40"),
-              "queue_size=0x40: must be a decimal number 2..2147483647 (hex forms are refused)");
-    EXPECT_EQ(error_of(Key::ch_count, "2147483648"), "ch_count=2147483648: must be 1..2147483647");
-    EXPECT_EQ(error_of(Key::comp_vector, "-1"), "comp_vector=-1: must be 0..2147483647");
 }
 
 TEST(LoginValues, AllowExtSgKeepsAnyNonNegativeIntAsWritten) {
@@ -259,29 +268,12 @@ TEST(LoginValues, DestNeedsAnIpAddressAndAPort) {
                     "[::g]:1",
                     "[fe80:ffff:ffff:ffff:ffff:ffff:ffff:ffff%abcdefghi]:1",
                     "1.2.3.4:5:6"}});
-    EXPECT_EQ(error_of(Key::dest, "1.2.3.4"), "dest=1.2.3.4: needs a port: a.b.c.d:port");
-    EXPECT_EQ(error_of(Key::dest, "[::1]"), "dest=[::1]: needs a port: [ipv6]:port");
-    EXPECT_EQ(error_of(Key::dest, "storage1:4420"),
-              "dest=storage1:4420: 'storage1' is not an IP address (the kernel does not resolve "
-              "host names; write a.b.c.d or [ipv6])");
-    EXPECT_EQ(error_of(Key::dest, "1.2.3.4:0"),
-              "dest=1.2.3.4:0: port '0' must be a decimal number 1..65535 without leading zeros");
-    EXPECT_EQ(error_of(Key::dest, "[2001:db8::1%eth0]:1"),
-              "dest=[2001:db8::1%eth0]:1: a %scope only applies to a link-local fe80::/10 "
-              "address (the kernel ignores it elsewhere)");
-    EXPECT_EQ(error_of(Key::dest, "fe80::1:4420"),
-              "dest=fe80::1:4420: an IPv6 address must be written in brackets: [addr]:port");
 }
 
 TEST(LoginValues, SrcTakesAnOptionalPort) {
     expect_values({Key::src,
                    {"1.2.3.4", "1.2.3.4:5", "[::1]", "[fe80::1%ib0]", "[fe80::1%ib0]:7"},
                    {"", "1.2.3.4:0", "host", "[::1]:", "1.2.3.4:", "[2001:db8::1%x]"}});
-}
-
-TEST(LoginValues, ControlBytesAreEscapedInMessages) {
-    EXPECT_EQ(error_of(Key::queue_size, std::string("1\x01", 2)),
-              "queue_size=1\\x01: must be a decimal number 2..2147483647");
 }
 
 // The IP syntax we accept is a subset of the kernel's (in4_pton/in6_pton are looser: leading

@@ -47,9 +47,9 @@ void MadQueue::launch(Item item) {
         ++stats_.retries;
     }
     const auto deadline = endpoint_.loop().now() + policy_.timeout;
-    mad::MadRequest request = item.request;
+    const mad::MadRequest request = item.request;
     auto shared = std::make_shared<Item>(std::move(item));
-    endpoint_.send(std::move(request), deadline, [this, shared](mad::MadResult result) {
+    endpoint_.send(request, deadline, [this, shared](mad::MadResult result) {
         on_result(std::move(*shared), std::move(result));
     });
 }

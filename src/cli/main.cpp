@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
         "5 discovery failed, 6 partial failure, 7 connect/disconnect failed.\n"
         "See srpadm(8).");
 
+    srpadm::cli::register_discover(app, ctx);
     srpadm::cli::register_login_string(app, ctx);
 
     try {

@@ -1,0 +1,132 @@
+// The discovery engine: finds every SRP target the local port can reach.
+//
+// The reference algorithm (rdma-core srp_daemon), without its defects:
+//   1. SA ClassPortInfo: does the SA match PortInfo capability masks?
+//   2. yes: PortInfoRecord GetTable of the ports with IsDeviceManagementSupported;
+//      no ("old SM"): NodeRecord GetTable of every port, then PortInfoRecord Get per port.
+//   3. per DM port: one PathRecord Get per local P_Key (SLID, DLID, P_Key) gives the shared
+//      P_Keys and the port's GID. (One query cannot list them: an SA answers a PathRecord
+//      query without a P_Key with the first common P_Key only, and P_KeyTableRecord is
+//      refused to requesters without the SM_Key.)
+//   4. per DM port sharing a P_Key: Device Management IOUnitInfo, IOControllerProfile per
+//      present slot, ServiceEntries in blocks of four; one target per "SRP.T10:" service and
+//      shared P_Key.
+// Every SA and DM status is checked, every request has its own deadline and is retried with
+// backoff (MadQueue), every walk is bounded by what the bytes hold, and MADs are pipelined
+// in a bounded window. Answers that rarely change are cached across scans (DiscoveryCache):
+// the SA's capabilities, each DM port's GID and shared P_Keys, and each IOUnit's controllers
+// and services keyed by its ChangeID, so a rescan of an unchanged fabric costs one SA query
+// (the DM port table) and one IOUnitInfo per DM port.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <srpadm/discovery/mad_queue.hpp>
+#include <srpadm/mad/endpoint.hpp>
+#include <srpadm/model/target.hpp>
+#include <srpadm/result.hpp>
+#include <srpadm/wire/dm.hpp>
+
+namespace srpadm::discovery {
+
+struct DiscoveryOptions {
+    QueueLimits limits;
+    RetryPolicy retry;
+    bool use_cache = true;
+    // srp_daemon sends DM Set(ClassPortInfo) with our LID/GID as the trap address to target
+    // ports with the Topspin OUI before walking them.
+    bool topspin_class_port_info = true;
+    // Progress lines (for -v); called on the loop thread.
+    std::function<void(const std::string&)> progress;
+};
+
+// One I/O controller as its target described it.
+struct IocReport {
+    std::uint16_t slot = 0;
+    wire::IoControllerProfile profile;
+    std::vector<wire::ServiceEntry> services;  // every entry, SRP or not, in entry order
+    std::string error;                         // why the profile or some entries are missing
+};
+
+// One port with IsDeviceManagementSupported, and what its DM agent said.
+struct DmPortReport {
+    Lid lid = 0;
+    Gid gid;                         // prefix from the SA, GUID from the PathRecord
+    std::vector<PKey> shared_pkeys;  // in local P_Key table order
+    std::optional<wire::IoUnitInfo> iou;
+    std::vector<IocReport> iocs;  // present slots, ascending
+    bool from_cache = false;      // controllers and services reused (same ChangeID)
+    std::string error;            // why the walk stopped, empty when it completed
+};
+
+struct ScanStats {
+    std::uint64_t sa_requests = 0;       // SA MADs sent (attempts, retries included)
+    std::uint64_t sa_response_mads = 0;  // SA response MADs, RMPP segments counted
+    std::uint64_t dm_requests = 0;
+    std::uint64_t dm_responses = 0;
+    std::uint64_t retries = 0;
+    std::uint64_t timeouts = 0;
+    std::uint64_t busy = 0;
+    std::uint64_t unmatched = 0;  // responses dropped (late, duplicate, wrong TID)
+    std::size_t peak_outstanding = 0;
+    std::size_t dm_ports = 0;
+    std::size_t dm_ports_cached = 0;  // IOUnit unchanged: controllers reused
+    mad::Duration elapsed{};
+};
+
+struct DiscoveryReport {
+    std::vector<model::Target> targets;  // in srp_daemon's order (see discovery.cpp)
+    std::vector<DmPortReport> ports;     // DM ports in the SA's table order
+    std::vector<std::string> problems;   // per-port failures, skipped services, bad records
+    bool mask_match = true;              // the SA supported the capability-mask query
+    ScanStats stats;
+
+    bool complete() const { return problems.empty(); }
+};
+
+// Answers kept between scans of one local port. Drop them on the events that change them
+// (see the daemon): everything on an SM change or client reregistration; the port entries on
+// a local LID or P_Key change; one LID's entry on traps 64/65/144/145 about it.
+class DiscoveryCache {
+  public:
+    struct PortIdentity {
+        Guid port_guid = 0;
+        std::uint64_t gid_prefix = 0;
+        std::vector<PKey> shared_pkeys;
+        std::vector<PKey> local_pkeys;  // the local table these were computed against
+    };
+    struct IouContents {
+        std::uint16_t change_id = 0;
+        std::vector<IocReport> iocs;
+    };
+
+    std::optional<bool> mask_match;
+    std::unordered_map<Lid, PortIdentity> ports;
+    std::unordered_map<Guid, IouContents> iou;  // by target port GUID
+
+    void clear() {
+        mask_match.reset();
+        ports.clear();
+        iou.clear();
+    }
+    void forget_lid(Lid lid);
+};
+
+// The id_ext of an "SRP.T10:<id_ext>" service name, read as srp_daemon reads it (sscanf
+// "SRP.T10:%16s": leading blanks skipped, then up to 16 non-blank bytes) so that add_target
+// lines match; nullopt when the entry is not an SRP service. Not yet checked to be hex.
+std::optional<std::string> srp_id_ext(const wire::ServiceEntry& entry);
+
+// Runs one scan on `endpoint` (whose loop must not be running elsewhere). Fails only when
+// nothing could be learned (port unusable, SA unreachable); per-port problems are listed in
+// the report.
+Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
+                                 DiscoveryCache* cache = nullptr);
+
+}  // namespace srpadm::discovery

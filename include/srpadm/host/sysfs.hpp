@@ -1,0 +1,41 @@
+// The one place that reads and writes sysfs (and, later, configfs). Every path is relative
+// to a root directory: "/" in production (so "sys/class/..." means /sys/class/...), a
+// fixture tree in tests (--sysfs-root).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <srpadm/result.hpp>
+
+namespace srpadm::host {
+
+class Sysfs {
+  public:
+    // `root` is the directory that stands for /sys (default "/sys").
+    explicit Sysfs(std::filesystem::path root = "/sys") : root_(std::move(root)) {}
+
+    const std::filesystem::path& root() const { return root_; }
+    std::filesystem::path path(std::string_view relative) const { return root_ / relative; }
+
+    bool exists(std::string_view relative) const;
+    // The file's content with one trailing newline removed; not_found or io errors name the
+    // path.
+    Result<std::string> read(std::string_view relative) const;
+    // Directory entries (names only, sorted); not_found when the directory is missing.
+    Result<std::vector<std::string>> list(std::string_view relative) const;
+
+  private:
+    std::filesystem::path root_;
+};
+
+// ib_srp's immediate-data limit: max_imm_data when the module parameter use_imm_data is on
+// (module/ib_srp/parameters/{use_imm_data,max_imm_data}); nullopt when it is off, or ib_srp
+// is not loaded (as srp_daemon treats it).
+std::optional<std::uint32_t> ib_srp_max_imm_data(const Sysfs& sysfs);
+
+}  // namespace srpadm::host

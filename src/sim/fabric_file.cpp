@@ -156,7 +156,7 @@ Result<FabricFile> FabricReader::read(std::string_view text) {
     std::size_t inline_start = 0;
     std::size_t inline_offset = 0;
     std::size_t offset = 0;
-    while (offset <= text.size()) {
+    while (offset < text.size()) {
         const auto nl = text.find('\n', offset);
         const auto end = nl == std::string_view::npos ? text.size() : nl;
         const auto line = text.substr(offset, end - offset);
@@ -217,7 +217,7 @@ Result<FabricFile> FabricReader::read(std::string_view text) {
                        "expected 'end' to close this 'target' block before the end of the file");
     }
     if (!have_topology_) {
-        return fail_at(Loc{path_, line_no},
+        return fail_at(Loc{path_, std::max<std::size_t>(line_no, 1)},
                        "expected a topology: a 'topology PATH' line or a "
                        "'begin topology' block");
     }
@@ -340,6 +340,9 @@ Result<void> FabricReader::directive(const std::vector<Token>& t, const Loc& loc
             return fail_at(loc, "expected 'topology PATH'");
         }
         std::string file(t[1].text);
+        if (!t[1].suffix.empty() || (!t[1].quoted && t[1].text.empty())) {
+            file += "/" + std::string(t[1].suffix);  // the tokenizer splits at the first '/'
+        }
         if (file.empty() || file.size() > 4096) {
             return fail_at(loc, "expected a topology file path");
         }
@@ -405,8 +408,13 @@ Result<void> FabricReader::directive(const std::vector<Token>& t, const Loc& loc
     if (word == "fault") {
         return fault_line(t, loc);
     }
-    if (auto r = need_topology(loc, word); !r) {
-        return r;
+    constexpr std::string_view kPortDirectives[] = {"sm", "initiator", "partition", "target",
+                                                    "event"};
+    if (std::find(std::begin(kPortDirectives), std::end(kPortDirectives), word) !=
+        std::end(kPortDirectives)) {
+        if (auto r = need_topology(loc, word); !r) {
+            return r;
+        }
     }
     if (word == "sm") {
         if (t.size() != 2) {
@@ -432,7 +440,7 @@ Result<void> FabricReader::directive(const std::vector<Token>& t, const Loc& loc
         if (t.size() == 4) {
             const auto name = t[3].text;
             const bool ok =
-                !name.empty() && name.size() <= kMaxIbdevSize &&
+                !name.empty() && t[3].suffix.empty() && name.size() <= kMaxIbdevSize &&
                 std::all_of(name.begin(), name.end(), [](char c) {
                     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
                 });

@@ -45,12 +45,13 @@ ExitStatus run_generate(const FabricArgs& args) {
     if (!text) {
         return report(text.error());
     }
+    const std::string& body = *text;
     if (args.output.empty() || args.output == "-") {
-        std::fwrite(text->data(), 1, text->size(), stdout);
+        std::fwrite(body.data(), 1, body.size(), stdout);
         return ExitStatus::ok;
     }
     std::ofstream out(args.output, std::ios::binary | std::ios::trunc);
-    out.write(text->data(), static_cast<std::streamsize>(text->size()));
+    out.write(body.data(), static_cast<std::streamsize>(body.size()));
     out.close();
     if (!out) {
         return report(Error{Errc::io, fmt::format("{}: cannot write the file", args.output)});
@@ -58,7 +59,7 @@ ExitStatus run_generate(const FabricArgs& args) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();
-    fmt::print(stderr, "srpadm: wrote {} ({} bytes) in {} ms\n", args.output, text->size(), ms);
+    fmt::print(stderr, "srpadm: wrote {} ({} bytes) in {} ms\n", args.output, body.size(), ms);
     return ExitStatus::ok;
 }
 

@@ -96,7 +96,7 @@ class FabricReader {
     Result<void> finish();
     void assign_lids();
     void assign_pkeys();
-    Result<void> add_target(OpenTarget& t);
+    Result<void> add_target(OpenTarget& open);
 
     Fabric& fabric() { return out_.fabric; }
 

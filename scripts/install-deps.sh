@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config groff-base
   # libraries
   libexpected-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libibumad-dev libibmad-dev libsystemd-dev

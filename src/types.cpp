@@ -2,17 +2,20 @@
 
 #include <srpadm/types.hpp>
 
-
 namespace srpadm {
 
-std::string hex16(std::uint64_t v) { return fmt::format("{:016x}", v); }
+std::string hex16(std::uint64_t v) {
+    return fmt::format("{:016x}", v);
+}
 
 std::string guid_colon_form(Guid g) {
     return fmt::format("{:04x}:{:04x}:{:04x}:{:04x}", (g >> 48) & 0xffff, (g >> 32) & 0xffff,
                        (g >> 16) & 0xffff, g & 0xffff);
 }
 
-std::string Gid::hex() const { return hex16(prefix()) + hex16(guid()); }
+std::string Gid::hex() const {
+    return hex16(prefix()) + hex16(guid());
+}
 
 std::string Gid::colon_groups() const {
     std::string out;

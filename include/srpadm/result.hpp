@@ -5,12 +5,12 @@
 // (see exit_status() and man/srpadm.8, section EXIT STATUS).
 #pragma once
 
-#include <tl/expected.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include <tl/expected.hpp>
 
 namespace srpadm {
 

@@ -16,7 +16,9 @@ using Lid = std::uint16_t;
 using PKey = std::uint16_t;  // with the membership bit (bit 15) as the SA returns it
 
 inline constexpr PKey kPKeyMembershipBit = 0x8000;
-inline constexpr PKey pkey_base(PKey p) { return static_cast<PKey>(p & 0x7fff); }
+inline constexpr PKey pkey_base(PKey p) {
+    return static_cast<PKey>(p & 0x7fff);
+}
 
 // A 128-bit InfiniBand GID in wire (network) byte order.
 struct Gid {
@@ -24,11 +26,9 @@ struct Gid {
 
     static constexpr Gid from_parts(std::uint64_t prefix, std::uint64_t guid) {
         Gid g;
-        for (int i = 0; i < 8; ++i) {
-            g.raw[static_cast<std::size_t>(i)] =
-                static_cast<std::uint8_t>(prefix >> (56 - 8 * i));
-            g.raw[static_cast<std::size_t>(8 + i)] =
-                static_cast<std::uint8_t>(guid >> (56 - 8 * i));
+        for (std::size_t i = 0; i < 8; ++i) {
+            g.raw[i] = static_cast<std::uint8_t>(prefix >> (56 - 8 * i));
+            g.raw[8 + i] = static_cast<std::uint8_t>(guid >> (56 - 8 * i));
         }
         return g;
     }
@@ -47,7 +47,7 @@ struct Gid {
 
     friend constexpr auto operator<=>(const Gid&, const Gid&) = default;
 
-private:
+  private:
     constexpr std::uint64_t half(std::size_t at) const {
         std::uint64_t v = 0;
         for (std::size_t i = 0; i < 8; ++i) {

@@ -1,10 +1,11 @@
-#include <fmt/format.h>
-
 #include <cstdio>
 #include <exception>
 
-#include "commands.hpp"
+#include <fmt/format.h>
+
 #include <srpadm/version.hpp>
+
+#include "commands.hpp"
 
 namespace srpadm::cli {
 
@@ -24,9 +25,10 @@ int main(int argc, char** argv) {
                          "Print the version and exit");
     app.add_flag("-v,--verbose", ctx.verbosity, "More progress output (repeat for more)");
     app.require_subcommand(1);
-    app.footer("Exit status: 0 ok, 1 internal failure, 2 usage, 3 invalid input, 4 local port,\n"
-               "5 discovery failed, 6 partial failure, 7 connect/disconnect failed.\n"
-               "See srpadm(8).");
+    app.footer(
+        "Exit status: 0 ok, 1 internal failure, 2 usage, 3 invalid input, 4 local port,\n"
+        "5 discovery failed, 6 partial failure, 7 connect/disconnect failed.\n"
+        "See srpadm(8).");
 
     srpadm::cli::register_login_string(app, ctx);
     srpadm::cli::register_fabric(app, ctx);

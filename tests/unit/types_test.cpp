@@ -23,16 +23,18 @@ TEST(Gid, ParsesBothTextForms) {
 }
 
 TEST(Gid, RefusesBadText) {
-    for (const char* bad : {"", "fe80", "fe800000000000000002c90300a0b1cz",
-                            "fe80:0:0:0:2:c903:a0", "fe80:0:0:0:2:c903:a0:b1c2:1",
-                            "fe80::2:c903:a0:b1c2", "fe80:00000:0:0:2:c903:a0:b1c2"}) {
+    for (const char* bad :
+         {"", "fe80", "fe800000000000000002c90300a0b1cz", "fe80:0:0:0:2:c903:a0",
+          "fe80:0:0:0:2:c903:a0:b1c2:1", "fe80::2:c903:a0:b1c2", "fe80:00000:0:0:2:c903:a0:b1c2"}) {
         const auto r = Gid::parse(bad);
         ASSERT_FALSE(r.has_value()) << bad;
         EXPECT_EQ(r.error().code, Errc::invalid_input) << bad;
     }
 }
 
-TEST(Guid, ColonForm) { EXPECT_EQ(guid_colon_form(0x0002c90300a0b1c2ULL), "0002:c903:00a0:b1c2"); }
+TEST(Guid, ColonForm) {
+    EXPECT_EQ(guid_colon_form(0x0002c90300a0b1c2ULL), "0002:c903:00a0:b1c2");
+}
 
 TEST(ExitStatus, MapsEveryErrorCode) {
     EXPECT_EQ(exit_status(Errc::usage), ExitStatus::usage);

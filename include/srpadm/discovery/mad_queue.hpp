@@ -1,0 +1,78 @@
+// Pipelined MAD sending for one local port: a bounded window of outstanding requests
+// (one for everything, a smaller one for the subnet administrator), one deadline per
+// attempt, and retries with exponential backoff on timeouts, busy answers and send errors.
+// Any other MAD status ends the request at once: retrying cannot change the answer.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <random>
+
+#include <srpadm/mad/endpoint.hpp>
+
+namespace srpadm::discovery {
+
+struct RetryPolicy {
+    mad::Duration timeout = std::chrono::milliseconds(1000);  // per attempt
+    unsigned retries = 3;                                     // attempts = retries + 1
+    mad::Duration backoff = std::chrono::milliseconds(100);   // before the first retry
+    mad::Duration backoff_max = std::chrono::milliseconds(2000);
+};
+
+struct QueueLimits {
+    std::size_t window = 64;     // outstanding MADs on this port, all classes
+    std::size_t sa_window = 32;  // of those, at most this many to the SA
+};
+
+struct QueueStats {
+    std::uint64_t submitted = 0;
+    std::uint64_t attempts = 0;
+    std::uint64_t retries = 0;   // attempts after the first
+    std::uint64_t timeouts = 0;  // attempts that timed out
+    std::uint64_t busy = 0;      // attempts answered busy
+    std::uint64_t failed = 0;    // requests that ended in an error
+    std::size_t peak_outstanding = 0;
+    std::size_t peak_sa_outstanding = 0;
+};
+
+class MadQueue {
+  public:
+    MadQueue(mad::MadEndpoint& endpoint, QueueLimits limits, RetryPolicy policy,
+             std::uint64_t jitter_seed = 1);
+
+    // Queues `request`; `done` runs once on the loop thread with the response or the error of
+    // the last attempt.
+    void submit(const mad::MadRequest& request, mad::MadCallback done);
+
+    std::size_t outstanding() const { return outstanding_; }
+    std::size_t queued() const { return queue_.size(); }
+    bool idle() const { return outstanding_ == 0 && queue_.empty() && waiting_ == 0; }
+    const QueueStats& stats() const { return stats_; }
+    const RetryPolicy& policy() const { return policy_; }
+    const QueueLimits& limits() const { return limits_; }
+
+  private:
+    struct Item {
+        mad::MadRequest request;
+        mad::MadCallback done;
+        unsigned attempt = 0;
+    };
+
+    static bool is_sa(const Item& item) { return item.request.mad[1] == 0x03; }
+    void pump();
+    void launch(Item item);
+    void on_result(Item item, mad::MadResult result);
+    mad::Duration backoff_for(unsigned attempt);
+
+    mad::MadEndpoint& endpoint_;
+    QueueLimits limits_;
+    RetryPolicy policy_;
+    std::deque<Item> queue_;
+    std::size_t outstanding_ = 0;
+    std::size_t sa_outstanding_ = 0;
+    std::size_t waiting_ = 0;  // in backoff
+    std::minstd_rand jitter_;
+    QueueStats stats_;
+};
+
+}  // namespace srpadm::discovery

@@ -1,0 +1,116 @@
+#include <algorithm>
+#include <utility>
+
+#include <srpadm/discovery/mad_queue.hpp>
+
+namespace srpadm::discovery {
+
+MadQueue::MadQueue(mad::MadEndpoint& endpoint, QueueLimits limits, RetryPolicy policy,
+                   std::uint64_t jitter_seed)
+    : endpoint_(endpoint),
+      limits_(limits),
+      policy_(policy),
+      jitter_(static_cast<std::minstd_rand::result_type>(jitter_seed == 0 ? 1 : jitter_seed)) {
+    limits_.window = std::max<std::size_t>(1, limits_.window);
+    limits_.sa_window = std::clamp<std::size_t>(limits_.sa_window, 1, limits_.window);
+}
+
+void MadQueue::submit(const mad::MadRequest& request, mad::MadCallback done) {
+    ++stats_.submitted;
+    queue_.push_back(Item{request, std::move(done), 0});
+    pump();
+}
+
+// Sends queued requests in order while the windows allow. An SA request that does not fit
+// the SA window waits without blocking the DM requests queued behind it.
+void MadQueue::pump() {
+    for (auto it = queue_.begin(); it != queue_.end() && outstanding_ < limits_.window;) {
+        if (is_sa(*it) && sa_outstanding_ >= limits_.sa_window) {
+            ++it;
+            continue;
+        }
+        Item item = std::move(*it);
+        it = queue_.erase(it);
+        launch(std::move(item));
+    }
+}
+
+void MadQueue::launch(Item item) {
+    ++outstanding_;
+    if (is_sa(item)) {
+        ++sa_outstanding_;
+    }
+    stats_.peak_outstanding = std::max(stats_.peak_outstanding, outstanding_);
+    stats_.peak_sa_outstanding = std::max(stats_.peak_sa_outstanding, sa_outstanding_);
+    ++stats_.attempts;
+    if (item.attempt > 0) {
+        ++stats_.retries;
+    }
+    const auto deadline = endpoint_.loop().now() + policy_.timeout;
+    const mad::MadRequest request = item.request;
+    auto shared = std::make_shared<Item>(std::move(item));
+    endpoint_.send(request, deadline, [this, shared](mad::MadResult result) {
+        on_result(std::move(*shared), std::move(result));
+    });
+}
+
+mad::Duration MadQueue::backoff_for(unsigned attempt) {
+    mad::Duration delay = policy_.backoff;
+    for (unsigned i = 1; i < attempt && delay < policy_.backoff_max; ++i) {
+        delay *= 2;
+    }
+    delay = std::min(delay, policy_.backoff_max);
+    // Up to 25 % jitter so that many ports retrying together do not hit the SA in step.
+    const auto quarter = delay.count() / 4;
+    if (quarter > 0) {
+        std::uniform_int_distribution<mad::Duration::rep> dist(0, quarter);
+        delay += mad::Duration(dist(jitter_));
+    }
+    return delay;
+}
+
+void MadQueue::on_result(Item item, mad::MadResult result) {
+    --outstanding_;
+    if (is_sa(item)) {
+        --sa_outstanding_;
+    }
+    bool retry = false;
+    if (!result) {
+        switch (result.error().code) {
+            case Errc::timeout:
+                ++stats_.timeouts;
+                retry = true;
+                break;
+            case Errc::busy:
+                ++stats_.busy;
+                retry = true;
+                break;
+            case Errc::send_failed:
+                retry = true;
+                break;
+            default:
+                break;
+        }
+    }
+    if (retry && item.attempt < policy_.retries) {
+        ++item.attempt;
+        ++waiting_;
+        const auto delay = backoff_for(item.attempt);
+        auto shared = std::make_shared<Item>(std::move(item));
+        endpoint_.loop().after(delay, [this, shared] {
+            --waiting_;
+            queue_.push_front(std::move(*shared));
+            pump();
+        });
+        pump();
+        return;
+    }
+    if (!result) {
+        ++stats_.failed;
+    }
+    auto done = std::move(item.done);
+    done(std::move(result));
+    pump();
+}
+
+}  // namespace srpadm::discovery

@@ -1,0 +1,166 @@
+#include <chrono>
+#include <functional>
+#include <map>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <srpadm/discovery/mad_queue.hpp>
+#include <srpadm/mad/request_tracker.hpp>
+
+namespace srpadm::discovery {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+using namespace srpadm::mad;
+
+// A scripted endpoint: `answer` decides, per attempt, whether and how a request is answered.
+class ScriptedEndpoint final : public MadEndpoint {
+  public:
+    enum class Action { respond, drop, busy, status };
+    std::function<Action(const MadBuffer&, int attempt)> answer;
+    Duration latency = microseconds(100);
+    std::map<std::uint16_t, int> attempts_by_attr;
+    std::vector<TimePoint> send_times;
+
+    explicit ScriptedEndpoint(EventLoop& loop) : loop_(loop), tracker_(loop) {}
+    EventLoop& loop() override { return loop_; }
+    Result<PortAttributes> port_attributes() override { return PortAttributes{}; }
+    void send(MadRequest request, TimePoint deadline, MadCallback done) override {
+        tracker_.start(request.mad, deadline, std::move(done));
+        send_times.push_back(loop_.now());
+        const auto attr = static_cast<std::uint16_t>((request.mad[16] << 8) | request.mad[17]);
+        const int attempt = ++attempts_by_attr[attr];
+        const Action action = answer ? answer(request.mad, attempt) : Action::respond;
+        if (action == Action::drop) {
+            return;
+        }
+        MadResponse r;
+        r.mad.assign(request.mad.begin(), request.mad.end());
+        r.mad[3] |= 0x80;
+        if (action == Action::busy) {
+            r.mad[5] = 0x01;
+        } else if (action == Action::status) {
+            r.mad[4] = 0x01;  // 0x0100: no IOC
+        }
+        loop_.after(latency, [this, r] { tracker_.complete(r); });
+    }
+    Result<void> send_unanswered(const MadAddress&, const MadBuffer&) override { return {}; }
+    void set_unsolicited_handler(std::function<void(const MadResponse&)>) override {}
+    void set_port_event_handler(std::function<void(const PortEvent&)>) override {}
+    const EndpointStats& stats() const override { return tracker_.stats(); }
+
+  private:
+    EventLoop& loop_;
+    RequestTracker tracker_;
+};
+
+MadRequest make(std::uint8_t mgmt_class, std::uint16_t attr) {
+    MadRequest r;
+    r.mad[0] = 1;
+    r.mad[1] = mgmt_class;
+    r.mad[3] = 1;
+    r.mad[16] = static_cast<std::uint8_t>(attr >> 8);
+    r.mad[17] = static_cast<std::uint8_t>(attr);
+    return r;
+}
+
+struct QueueTest : ::testing::Test {
+    VirtualClock clock;
+    EventLoop loop{clock};
+    ScriptedEndpoint ep{loop};
+};
+
+TEST_F(QueueTest, WindowBoundsOutstandingAndPipelines) {
+    MadQueue q(ep, QueueLimits{4, 2}, RetryPolicy{});
+    int ok = 0;
+    const TimePoint t0 = clock.now();
+    for (std::uint16_t i = 0; i < 16; ++i) {
+        q.submit(make(0x06, static_cast<std::uint16_t>(0x100 + i)),
+                 [&](MadResult r) { ok += r.has_value() ? 1 : 0; });
+    }
+    EXPECT_EQ(q.outstanding(), 4U);
+    EXPECT_EQ(q.queued(), 12U);
+    loop.run();
+    EXPECT_EQ(ok, 16);
+    EXPECT_TRUE(q.idle());
+    EXPECT_EQ(q.stats().peak_outstanding, 4U);
+    // 16 requests, 4 at a time, 100 us each: 400 us.
+    EXPECT_EQ(clock.now() - t0, Duration(microseconds(400)));
+}
+
+TEST_F(QueueTest, SaWindowIsSeparateAndDoesNotBlockDm) {
+    MadQueue q(ep, QueueLimits{8, 2}, RetryPolicy{});
+    int done = 0;
+    for (int i = 0; i < 6; ++i) {
+        q.submit(make(0x03, 0x0035), [&](MadResult) { ++done; });
+    }
+    for (int i = 0; i < 4; ++i) {
+        q.submit(make(0x06, 0x0010), [&](MadResult) { ++done; });
+    }
+    EXPECT_EQ(q.outstanding(), 6U);  // 2 SA + 4 DM
+    loop.run();
+    EXPECT_EQ(done, 10);
+    EXPECT_EQ(q.stats().peak_sa_outstanding, 2U);
+}
+
+TEST_F(QueueTest, TimeoutsAreRetriedWithBackoffThenFail) {
+    ep.answer = [](const MadBuffer&, int) { return ScriptedEndpoint::Action::drop; };
+    RetryPolicy p;
+    p.timeout = milliseconds(100);
+    p.retries = 2;
+    p.backoff = milliseconds(10);
+    p.backoff_max = milliseconds(1000);
+    MadQueue q(ep, QueueLimits{4, 4}, p);
+    std::optional<MadResult> got;
+    const TimePoint t0 = clock.now();
+    q.submit(make(0x06, 0x0010), [&](MadResult r) { got = std::move(r); });
+    loop.run();
+    ASSERT_TRUE(got.has_value());
+    ASSERT_FALSE(got->has_value());
+    EXPECT_EQ(got->error().code, Errc::timeout);
+    EXPECT_EQ(ep.attempts_by_attr[0x0010], 3);
+    EXPECT_EQ(q.stats().retries, 2U);
+    EXPECT_EQ(q.stats().timeouts, 3U);
+    EXPECT_EQ(q.stats().failed, 1U);
+    ASSERT_EQ(ep.send_times.size(), 3U);
+    // Each retry waits its backoff (10 ms, then 20 ms, plus up to 25 % jitter) after the timeout.
+    const auto gap1 = ep.send_times[1] - ep.send_times[0];
+    const auto gap2 = ep.send_times[2] - ep.send_times[1];
+    EXPECT_GE(gap1, Duration(milliseconds(110)));
+    EXPECT_LE(gap1, Duration(microseconds(112500)));
+    EXPECT_GE(gap2, Duration(milliseconds(120)));
+    EXPECT_LE(gap2, Duration(milliseconds(125)));
+    EXPECT_EQ(clock.now() - ep.send_times[2], Duration(milliseconds(100)));
+    EXPECT_GT(clock.now() - t0, Duration(milliseconds(330)));
+}
+
+TEST_F(QueueTest, BusyIsRetriedAndThenSucceeds) {
+    ep.answer = [](const MadBuffer&, int attempt) {
+        return attempt < 3 ? ScriptedEndpoint::Action::busy : ScriptedEndpoint::Action::respond;
+    };
+    MadQueue q(ep, QueueLimits{}, RetryPolicy{});
+    std::optional<MadResult> got;
+    q.submit(make(0x03, 0x0012), [&](MadResult r) { got = std::move(r); });
+    loop.run();
+    ASSERT_TRUE(got->has_value());
+    EXPECT_EQ(q.stats().busy, 2U);
+    EXPECT_EQ(q.stats().retries, 2U);
+    EXPECT_EQ(q.stats().failed, 0U);
+}
+
+TEST_F(QueueTest, OtherStatusEndsAtOnce) {
+    ep.answer = [](const MadBuffer&, int) { return ScriptedEndpoint::Action::status; };
+    MadQueue q(ep, QueueLimits{}, RetryPolicy{});
+    std::optional<MadResult> got;
+    q.submit(make(0x06, 0x0011), [&](MadResult r) { got = std::move(r); });
+    loop.run();
+    ASSERT_FALSE(got->has_value());
+    EXPECT_EQ(got->error().code, Errc::mad_status);
+    EXPECT_EQ(got->error().status, 0x0100);
+    EXPECT_EQ(q.stats().attempts, 1U);
+}
+
+}  // namespace
+}  // namespace srpadm::discovery

@@ -17,5 +17,6 @@ struct Context {
 ExitStatus report(const Error& error);
 
 void register_login_string(CLI::App& app, Context& ctx);
+void register_fabric(CLI::App& app, Context& ctx);
 
 }  // namespace srpadm::cli

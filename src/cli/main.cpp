@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
         "See srpadm(8).");
 
     srpadm::cli::register_login_string(app, ctx);
+    srpadm::cli::register_fabric(app, ctx);
 
     try {
         app.parse(argc, argv);

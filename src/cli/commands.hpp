@@ -18,5 +18,6 @@ ExitStatus report(const Error& error);
 
 void register_login_string(CLI::App& app, Context& ctx);
 void register_discover(CLI::App& app, Context& ctx);
+void register_fabric(CLI::App& app, Context& ctx);
 
 }  // namespace srpadm::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
 
     srpadm::cli::register_discover(app, ctx);
     srpadm::cli::register_login_string(app, ctx);
+    srpadm::cli::register_fabric(app, ctx);
 
     try {
         app.parse(argc, argv);

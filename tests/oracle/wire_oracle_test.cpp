@@ -1,7 +1,8 @@
 // libibmad's field tables (mad_get_field, mad_get_field64, mad_get_array and the mad_set_*
 // counterparts) as an independent decoder and encoder for srpadm's wire codecs.
 //
-// For each structure: several values (a golden fixture, every bit set, pseudo-random bytes)
+// For each structure: several values (a golden fixture from tests/unit/golden, every bit set,
+// pseudo-random bytes)
 // are encoded by srpadm and every field libibmad knows is read back with libibmad; then
 // libibmad writes the same field values into a zeroed MAD and srpadm's decoder must read them
 // back. Offsets: libibmad's MAD, RMPP and SA header fields are absolute (base 0); attribute
@@ -24,6 +25,8 @@
 #include <srpadm/wire/mad.hpp>
 #include <srpadm/wire/notice.hpp>
 #include <srpadm/wire/sa_records.hpp>
+
+#include "../unit/wire_test_support.hpp"
 
 namespace srpadm::wire {
 namespace {
@@ -227,49 +230,13 @@ Binding<ClassPortInfo> class_port_info_binding() {
 }
 
 TEST(WireOracle, ClassPortInfoInSaAndDmMads) {
-    ClassPortInfo c;
-    c.base_version = 1;
-    c.class_version = 2;
-    c.capability_mask = 0x2602;
-    c.capability_mask2 = 0x4000041;
-    c.resp_time_value = 18;
-    c.redirect_gid = kGidA;
-    c.redirect_tc = 0xa5;
-    c.redirect_sl = 9;
-    c.redirect_flow_label = 0x12345;
-    c.redirect_lid = 0x17;
-    c.redirect_pkey = 0xffff;
-    c.redirect_qp = 0xabcdef;
-    c.redirect_qkey = kGsiQKey;
-    c.trap_gid = kGidB;
-    c.trap_sl = 0xf;
-    c.trap_flow_label = 0xfffff;
-    c.trap_lid = 1;
-    c.trap_pkey = 0x7fff;
-    c.trap_hop_limit = 0x40;
-    c.trap_qp = 1;
-    c.trap_qkey = 0x12345678;
+    const auto c = ClassPortInfo::decode(test::golden("class_port_info_sa")).value();
     cross_check(c, kSaDataOffset, static_cast<int>(kSaDataOffset), class_port_info_binding());
     cross_check(c, kDmDataOffset, static_cast<int>(kDmDataOffset), class_port_info_binding());
 }
 
 NodeRecord node_record_value() {
-    NodeRecord n;
-    n.lid = 0xc001;
-    n.base_version = 1;
-    n.class_version = 1;
-    n.node_type = node_type::switch_;
-    n.num_ports = 36;
-    n.system_image_guid = 0x0002c90300a0b1c3;
-    n.node_guid = 0x0002c90300a0b1c0;
-    n.port_guid = 0x0002c90300a0b1c1;
-    n.partition_cap = 0x80;
-    n.device_id = 0xc738;
-    n.revision = 0xa0000000;
-    n.local_port_num = 17;
-    n.vendor_id = 0xfedcba;
-    n.node_description = WireString<64>::from_text("MF0;switch-a:MSB7700/U1");
-    return n;
+    return NodeRecord::decode(test::golden("node_record")).value();
 }
 
 TEST(WireOracle, NodeRecordWithSaRecordFields) {
@@ -327,16 +294,7 @@ TEST(WireOracle, PathRecord) {
                                     {IB_SA_PR_DGID_F, raw_member(&P::dgid)},
                                     {IB_SA_PR_SGID_F, raw_member(&P::sgid)},
                                 }};
-    PathRecord p;
-    p.dgid = kGidA;
-    p.sgid = kGidB;
-    p.dlid = 5;
-    p.slid = 0xbfff;
-    p.reversible = true;
-    p.numb_path = 0x7f;
-    p.qos_class = 0xfff;
-    p.sl = 0xe;
-    p.pkey = 0xffff;
+    const auto p = PathRecord::decode(test::golden("path_record")).value();
     cross_check(p, kSaDataOffset, static_cast<int>(kSaDataOffset), b);
 }
 
@@ -366,16 +324,7 @@ TEST(WireOracle, PortInfoRecordTypedMembers) {
         {IB_PORT_SMSL_F, false, pi(&PortInfo::master_sm_sl)},
         {IB_PORT_CAPMASK2_F, false, pi(&PortInfo::capability_mask2)},
     }};
-    PortInfoRecord r;
-    r.endport_lid = 5;
-    r.port_num = 1;
-    r.port_info.gid_prefix = 0xfe80000000000000;
-    r.port_info.lid = 5;
-    r.port_info.master_sm_lid = 1;
-    r.port_info.capability_mask = 0x0259486a;
-    r.port_info.port_state = port_state::active;
-    r.port_info.lmc = 7;
-    r.port_info.master_sm_sl = 0xf;
+    const auto r = PortInfoRecord::decode(test::golden("port_info_record")).value();
     cross_check(r, kSaDataOffset, kPortInfoBase, b);
 }
 

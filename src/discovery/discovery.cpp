@@ -383,7 +383,7 @@ void Scan::resolve_port(std::size_t index) {
         record.slid = attrs_.lid;
         record.pkey = pkey;
         submit(sa_, wire::build_sa_request(req, record),
-               [this, index, pkey](MadResult result) { on_path(index, pkey, result); });
+               [this, index, pkey](const MadResult& result) { on_path(index, pkey, result); });
     }
 }
 

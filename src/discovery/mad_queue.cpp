@@ -17,20 +17,33 @@ MadQueue::MadQueue(mad::MadEndpoint& endpoint, QueueLimits limits, RetryPolicy p
 
 void MadQueue::submit(const mad::MadRequest& request, mad::MadCallback done) {
     ++stats_.submitted;
-    queue_.push_back(Item{request, std::move(done), 0});
+    enqueue(Item{request, std::move(done), 0, next_seq_++}, false);
     pump();
 }
 
-// Sends queued requests in order while the windows allow. An SA request that does not fit
-// the SA window waits without blocking the DM requests queued behind it.
+void MadQueue::enqueue(Item item, bool front) {
+    auto& queue = is_sa(item) ? sa_queue_ : other_queue_;
+    if (front) {
+        queue.push_front(std::move(item));
+    } else {
+        queue.push_back(std::move(item));
+    }
+}
+
+// Sends queued requests in submission order while the windows allow. An SA request that does
+// not fit the SA window waits without blocking the requests queued behind it.
 void MadQueue::pump() {
-    for (auto it = queue_.begin(); it != queue_.end() && outstanding_ < limits_.window;) {
-        if (is_sa(*it) && sa_outstanding_ >= limits_.sa_window) {
-            ++it;
-            continue;
+    while (outstanding_ < limits_.window) {
+        const bool sa_ok = !sa_queue_.empty() && sa_outstanding_ < limits_.sa_window;
+        const bool other_ok = !other_queue_.empty();
+        if (!sa_ok && !other_ok) {
+            return;
         }
-        Item item = std::move(*it);
-        it = queue_.erase(it);
+        const bool take_sa =
+            sa_ok && (!other_ok || sa_queue_.front().seq < other_queue_.front().seq);
+        auto& queue = take_sa ? sa_queue_ : other_queue_;
+        Item item = std::move(queue.front());
+        queue.pop_front();
         launch(std::move(item));
     }
 }
@@ -99,7 +112,7 @@ void MadQueue::on_result(Item item, mad::MadResult result) {
         auto shared = std::make_shared<Item>(std::move(item));
         endpoint_.loop().after(delay, [this, shared] {
             --waiting_;
-            queue_.push_front(std::move(*shared));
+            enqueue(std::move(*shared), true);
             pump();
         });
         pump();

@@ -310,7 +310,9 @@ std::optional<Bytes> SaAgent::handle(PortRef requester, std::span<const std::uin
             if (src_status != 0 || dst_status != 0) {
                 return error_echo(request, req, src_status != 0 ? src_status : dst_status);
             }
-            const auto ports = f.end_ports();
+            // Every end port, only when a side is left open (a scan per query is costly on
+            // large fabrics).
+            const auto ports = src && dst ? std::vector<PortRef>{} : f.end_ports();
             std::vector<PortRef> sources = src ? std::vector<PortRef>{*src} : ports;
             std::vector<PortRef> dests = dst ? std::vector<PortRef>{*dst} : ports;
             std::vector<wire::PathRecord> out;

@@ -45,8 +45,8 @@ class MadQueue {
     void submit(const mad::MadRequest& request, mad::MadCallback done);
 
     std::size_t outstanding() const { return outstanding_; }
-    std::size_t queued() const { return queue_.size(); }
-    bool idle() const { return outstanding_ == 0 && queue_.empty() && waiting_ == 0; }
+    std::size_t queued() const { return sa_queue_.size() + other_queue_.size(); }
+    bool idle() const { return outstanding_ == 0 && queued() == 0 && waiting_ == 0; }
     const QueueStats& stats() const { return stats_; }
     const RetryPolicy& policy() const { return policy_; }
     const QueueLimits& limits() const { return limits_; }
@@ -56,10 +56,12 @@ class MadQueue {
         mad::MadRequest request;
         mad::MadCallback done;
         unsigned attempt = 0;
+        std::uint64_t seq = 0;  // submission order, kept across retries
     };
 
     static bool is_sa(const Item& item) { return item.request.mad[1] == 0x03; }
     void pump();
+    void enqueue(Item item, bool front);
     void launch(Item item);
     void on_result(Item item, mad::MadResult result);
     mad::Duration backoff_for(unsigned attempt);
@@ -67,7 +69,11 @@ class MadQueue {
     mad::MadEndpoint& endpoint_;
     QueueLimits limits_;
     RetryPolicy policy_;
-    std::deque<Item> queue_;
+    // Waiting requests in submission order, SA apart so that a full SA window never makes
+    // pump() walk past SA requests to reach the others.
+    std::deque<Item> sa_queue_;
+    std::deque<Item> other_queue_;
+    std::uint64_t next_seq_ = 0;
     std::size_t outstanding_ = 0;
     std::size_t sa_outstanding_ = 0;
     std::size_t waiting_ = 0;  // in backoff

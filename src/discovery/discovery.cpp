@@ -53,6 +53,7 @@ using mad::MadResult;
 constexpr Lid kMaxUnicastLid = 0xbfff;
 constexpr Guid kTopspinOui = 0x0005ad;
 constexpr PKey kDefaultPKey = 0xffff;
+constexpr std::uint16_t kNoPathStatus = wire::sa_status::no_records << 8;
 
 std::string lid_name(Lid lid) {
     return fmt::format("LID 0x{:04x}", lid);
@@ -415,8 +416,11 @@ void Scan::on_path(std::size_t index, PKey pkey, const MadResult& result) {
                 port.gid_prefix = path->dgid.prefix();
             }
         }
-    } else if (result.error().code != Errc::mad_status) {
-        // A status answer means "no path on this partition"; anything else is a failure.
+    } else if (result.error().code != Errc::mad_status ||
+               result.error().status != kNoPathStatus) {
+        // ERR_NO_RECORDS means "no path on this partition" (OpenSM's answer when the two
+        // ports do not share the P_Key); any other status, a redirect included, says nothing
+        // about the partition and is a failure to report.
         port.path_failures.push_back(
             fmt::format("PathRecord for P_Key 0x{:04x}: {}", pkey,
                         describe(result.error(), wire::mgmt_class::subn_adm, attempts())));

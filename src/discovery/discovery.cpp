@@ -113,6 +113,9 @@ class Scan {
     }
     void problem(std::string message) { report_.problems.push_back(std::move(message)); }
 
+    template <wire::SaRecord R>
+    std::optional<std::vector<R>> table(const mad::MadResponse& response);
+
     void query_class_port_info();
     void query_dm_ports();
     void query_all_nodes();
@@ -208,6 +211,29 @@ void Scan::start() {
     query_class_port_info();
 }
 
+// The whole records of a GetTable answer. A table that does not decode fails the scan; one
+// that ends in part of a record (the answer was cut short) is used, and the cut is reported:
+// the ports after it are missing from this scan.
+template <wire::SaRecord R>
+std::optional<std::vector<R>> Scan::table(const mad::MadResponse& response) {
+    auto sa = wire::decode_sa_mad(response.mad);
+    auto walk = sa ? wire::walk_sa_table(*sa, R::kName, R::kWireSize)
+                   : Result<wire::SaTable>(Unexpected(sa.error()));
+    auto records = walk ? wire::decode_sa_table<R>(*sa)
+                        : Result<std::vector<R>>(Unexpected(walk.error()));
+    if (!records) {
+        fatal(Errc::malformed, fmt::format("subnet administrator at {}: {}", lid_name(sa_.dlid),
+                                           records.error().message));
+        return std::nullopt;
+    }
+    if (walk->trailing_bytes != 0) {
+        problem(fmt::format("subnet administrator at {}: {} table of {} record(s) ends in {} "
+                            "bytes of a cut-off record; the ports after it are missing",
+                            lid_name(sa_.dlid), R::kName, records->size(), walk->trailing_bytes));
+    }
+    return std::move(*records);
+}
+
 void Scan::query_class_port_info() {
     wire::SaRequest req;
     req.method = wire::method::get;
@@ -252,12 +278,8 @@ void Scan::query_dm_ports() {
                               describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
             return;
         }
-        auto sa = wire::decode_sa_mad(result->mad);
-        auto records = sa ? wire::decode_sa_table<wire::PortInfoRecord>(*sa)
-                          : Result<std::vector<wire::PortInfoRecord>>(Unexpected(sa.error()));
+        auto records = table<wire::PortInfoRecord>(*result);
         if (!records) {
-            fatal(Errc::malformed, fmt::format("subnet administrator at {}: {}", lid_name(sa_.dlid),
-                                               records.error().message));
             return;
         }
         std::unordered_set<Lid> seen;
@@ -298,12 +320,8 @@ void Scan::query_all_nodes() {
                             describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
             return;
         }
-        auto sa = wire::decode_sa_mad(result->mad);
-        auto records = sa ? wire::decode_sa_table<wire::NodeRecord>(*sa)
-                          : Result<std::vector<wire::NodeRecord>>(Unexpected(sa.error()));
+        auto records = table<wire::NodeRecord>(*result);
         if (!records) {
-            fatal(Errc::malformed, fmt::format("subnet administrator at {}: {}", lid_name(sa_.dlid),
-                                               records.error().message));
             return;
         }
         std::unordered_set<Lid> seen;

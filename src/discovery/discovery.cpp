@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <iterator>
 #include <unordered_set>
 #include <utility>
 
@@ -84,6 +85,7 @@ struct PortWork {
     std::size_t dm_pending = 0;
     bool dm_failed = false;
     bool listed = false;  // has a DM port report
+    std::vector<std::string> problems;
 };
 
 class Scan {
@@ -112,6 +114,11 @@ class Scan {
         }
     }
     void problem(std::string message) { report_.problems.push_back(std::move(message)); }
+    // A problem with one port: listed after the scan-wide ones, in the ports' table order,
+    // whatever order the answers came in.
+    static void problem(PortWork& port, std::string message) {
+        port.problems.push_back(std::move(message));
+    }
 
     template <wire::SaRecord R>
     std::optional<std::vector<R>> table(const mad::MadResponse& response);
@@ -219,17 +226,18 @@ std::optional<std::vector<R>> Scan::table(const mad::MadResponse& response) {
     auto sa = wire::decode_sa_mad(response.mad);
     auto walk = sa ? wire::walk_sa_table(*sa, R::kName, R::kWireSize)
                    : Result<wire::SaTable>(Unexpected(sa.error()));
-    auto records = walk ? wire::decode_sa_table<R>(*sa)
-                        : Result<std::vector<R>>(Unexpected(walk.error()));
+    auto records =
+        walk ? wire::decode_sa_table<R>(*sa) : Result<std::vector<R>>(Unexpected(walk.error()));
     if (!records) {
         fatal(Errc::malformed, fmt::format("subnet administrator at {}: {}", lid_name(sa_.dlid),
                                            records.error().message));
         return std::nullopt;
     }
     if (walk->trailing_bytes != 0) {
-        problem(fmt::format("subnet administrator at {}: {} table of {} record(s) ends in {} "
-                            "bytes of a cut-off record; the ports after it are missing",
-                            lid_name(sa_.dlid), R::kName, records->size(), walk->trailing_bytes));
+        problem(
+            fmt::format("subnet administrator at {}: {} table of {} record(s) ends in {} "
+                        "bytes of a cut-off record; the ports after it are missing",
+                        lid_name(sa_.dlid), R::kName, records->size(), walk->trailing_bytes));
     }
     return std::move(*records);
 }
@@ -357,7 +365,8 @@ void Scan::query_port_info(std::size_t index, std::uint8_t node_type) {
     submit(sa_, wire::build_sa_request(req, record), [this, index](MadResult result) {
         PortWork& port = ports_[index];
         if (!result) {
-            problem(fmt::format("{}: PortInfoRecord: {}", lid_name(port.lid),
+            problem(port,
+                    fmt::format("{}: PortInfoRecord: {}", lid_name(port.lid),
                                 describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
             return;
         }
@@ -365,7 +374,7 @@ void Scan::query_port_info(std::size_t index, std::uint8_t node_type) {
         auto pir = sa ? wire::decode_sa_record<wire::PortInfoRecord>(*sa)
                       : Result<wire::PortInfoRecord>(Unexpected(sa.error()));
         if (!pir) {
-            problem(fmt::format("{}: {}", lid_name(port.lid), pir.error().message));
+            problem(port, fmt::format("{}: {}", lid_name(port.lid), pir.error().message));
             return;
         }
         if (!pir->port_info.is_device_management_supported()) {
@@ -434,8 +443,7 @@ void Scan::on_path(std::size_t index, PKey pkey, const MadResult& result) {
                 port.gid_prefix = path->dgid.prefix();
             }
         }
-    } else if (result.error().code != Errc::mad_status ||
-               result.error().status != kNoPathStatus) {
+    } else if (result.error().code != Errc::mad_status || result.error().status != kNoPathStatus) {
         // ERR_NO_RECORDS means "no path on this partition" (OpenSM's answer when the two
         // ports do not share the P_Key); any other status, a redirect included, says nothing
         // about the partition and is a failure to report.
@@ -455,7 +463,7 @@ void Scan::on_path(std::size_t index, PKey pkey, const MadResult& result) {
     }
     port.shared = std::move(ordered);
     for (auto& f : port.path_failures) {
-        problem(fmt::format("{}: {}", lid_name(port.lid), f));
+        problem(port, fmt::format("{}: {}", lid_name(port.lid), f));
     }
     if (port.shared.empty()) {
         progress(fmt::format("{} shares no P_Key with this port: skipped", lid_name(port.lid)));
@@ -634,13 +642,13 @@ void Scan::dm_done(std::size_t index) {
     // Drop services never filled in (their block failed) so that nothing is invented.
     for (auto& ioc : port.report.iocs) {
         if (!ioc.error.empty()) {
-            problem(fmt::format("{} (GUID 0x{:016x}) slot {}: {}", lid_name(port.lid),
-                                port.port_guid, ioc.slot, ioc.error));
+            problem(port, fmt::format("{} (GUID 0x{:016x}) slot {}: {}", lid_name(port.lid),
+                                      port.port_guid, ioc.slot, ioc.error));
         }
     }
     if (!port.report.error.empty()) {
-        problem(fmt::format("{} (GUID 0x{:016x}): {}", lid_name(port.lid), port.port_guid,
-                            port.report.error));
+        problem(port, fmt::format("{} (GUID 0x{:016x}): {}", lid_name(port.lid), port.port_guid,
+                                  port.report.error));
     }
 }
 
@@ -664,10 +672,11 @@ void Scan::build_targets() {
                     }
                     if (!login::make_option(login::Key::id_ext, *id_ext)) {
                         if (pkey == port.shared.front()) {
-                            problem(fmt::format(
-                                "{} slot {} service {} '{}': the id_ext is not 1-16 hex "
-                                "digits; skipped",
-                                lid_name(port.lid), ioc.slot, s, entry.name.display()));
+                            problem(port,
+                                    fmt::format(
+                                        "{} slot {} service {} '{}': the id_ext is not 1-16 hex "
+                                        "digits; skipped",
+                                        lid_name(port.lid), ioc.slot, s, entry.name.display()));
                         }
                         continue;
                     }
@@ -691,6 +700,9 @@ void Scan::build_targets() {
             }
         }
         report_.ports.push_back(port.report);
+    }
+    for (auto& port : ports_) {
+        std::move(port.problems.begin(), port.problems.end(), std::back_inserter(report_.problems));
     }
 }
 

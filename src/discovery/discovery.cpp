@@ -602,21 +602,25 @@ void Scan::query_services(std::size_t index, std::size_t ioc, std::uint8_t first
     submit(dm_address(port), mad, [this, index, ioc, modifier](MadResult result) {
         PortWork& p = ports_[index];
         IocReport& r = p.report.iocs[ioc];
-        const auto range = fmt::format("ServiceEntries {}-{}", modifier->first, modifier->last);
-        if (!result) {
-            r.error =
-                range + ": " + describe(result.error(), wire::mgmt_class::device_mgmt, attempts());
+        const auto fail = [&](const std::string& why) {
+            // The first block that failed names the problem (a later one, such as the last
+            // block of a lying entry count, would hide it).
+            if (r.error.empty()) {
+                r.error =
+                    fmt::format("ServiceEntries {}-{}: {}", modifier->first, modifier->last, why);
+            }
             p.dm_failed = true;
             dm_done(index);
+        };
+        if (!result) {
+            fail(describe(result.error(), wire::mgmt_class::device_mgmt, attempts()));
             return;
         }
         auto dm = wire::decode_dm_mad(result->mad);
         auto entries = dm ? wire::ServiceEntries::decode(dm->data, *modifier)
                           : Result<wire::ServiceEntries>(Unexpected(dm.error()));
         if (!entries) {
-            r.error = range + ": " + entries.error().message;
-            p.dm_failed = true;
-            dm_done(index);
+            fail(entries.error().message);
             return;
         }
         const auto valid = entries->valid();

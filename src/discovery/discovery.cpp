@@ -210,6 +210,12 @@ void Scan::start() {
             break;
         }
     }
+    if (cache_.sm_lid != attrs_.sm_lid) {
+        // Another SM (after a failover, or a new SA implementation): nothing its predecessor
+        // said can be trusted, its capabilities least of all.
+        cache_.clear();
+        cache_.sm_lid = attrs_.sm_lid;
+    }
     if (options_.use_cache && cache_.mask_match) {
         report_.mask_match = *cache_.mask_match;
         report_.mask_match ? query_dm_ports() : query_all_nodes();

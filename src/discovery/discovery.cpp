@@ -60,6 +60,23 @@ std::string lid_name(Lid lid) {
     return fmt::format("LID 0x{:04x}", lid);
 }
 
+// As sysfs shows the port state ("1: DOWN").
+std::string_view state_name(mad::PortState state) {
+    switch (state) {
+        case mad::PortState::nop:
+            return "NOP";
+        case mad::PortState::down:
+            return "DOWN";
+        case mad::PortState::init:
+            return "INIT";
+        case mad::PortState::armed:
+            return "ARMED";
+        case mad::PortState::active:
+            return "ACTIVE";
+    }
+    return "in an unknown state";
+}
+
 std::string describe(const mad::MadError& error, std::uint8_t mgmt_class, unsigned attempts) {
     switch (error.code) {
         case Errc::timeout:
@@ -180,8 +197,10 @@ void Scan::start() {
         return;
     }
     if (attrs_.state != mad::PortState::active) {
-        fatal(Errc::port_state, fmt::format("port {} is not active (state {})", port,
-                                            static_cast<int>(attrs_.state)));
+        fatal(Errc::port_state,
+              fmt::format("port {} is {} (state {}), not ACTIVE: check its link and that a "
+                          "subnet manager runs on the fabric",
+                          port, state_name(attrs_.state), static_cast<int>(attrs_.state)));
         return;
     }
     if (attrs_.lid == 0 || attrs_.sm_lid == 0) {

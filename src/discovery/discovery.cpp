@@ -124,6 +124,10 @@ class Scan {
         }
     }
     unsigned attempts() const { return options_.retry.retries + 1; }
+    bool port_active() {
+        const auto attrs = ep_.port_attributes();
+        return attrs && attrs->state == mad::PortState::active;
+    }
     void submit(const MadAddress& to, const MadBuffer& mad, std::function<void(MadResult)> on);
     void fatal(Errc code, std::string message) {
         if (!fatal_) {
@@ -171,8 +175,19 @@ class Scan {
 };
 
 void Scan::submit(const MadAddress& to, const MadBuffer& mad, std::function<void(MadResult)> on) {
+    if (fatal_) {
+        return;  // the scan has failed: nothing more is asked
+    }
     ++pending_;
     queue_.submit(mad::MadRequest{to, mad}, [this, on = std::move(on)](MadResult result) {
+        if (!result && (result.error().code == Errc::port_state ||
+                        (result.error().code == Errc::send_failed && !port_active()))) {
+            // The local port went down: every answer still awaited is lost, and what was
+            // learnt so far is no scan of the fabric.
+            fatal(Errc::port_state,
+                  fmt::format("port {}:{} went down during the scan: {}", attrs_.ca_name,
+                              attrs_.port_num, result.error().message));
+        }
         on(std::move(result));
         --pending_;
     });

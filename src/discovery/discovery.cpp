@@ -144,6 +144,7 @@ class Scan {
     template <wire::SaRecord R>
     std::optional<std::vector<R>> table(const mad::MadResponse& response);
 
+    void forget_missing(const std::unordered_set<Lid>& present);
     void query_class_port_info();
     void query_dm_ports();
     void query_all_nodes();
@@ -282,6 +283,21 @@ std::optional<std::vector<R>> Scan::table(const mad::MadResponse& response) {
     return std::move(*records);
 }
 
+// A port that left the SA's answers (its target stopped, its LID changed, the port went
+// away) may come back with other controllers under the same ChangeID (a new agent starts at
+// 1 again): what was cached about it is dropped.
+void Scan::forget_missing(const std::unordered_set<Lid>& present) {
+    std::vector<Lid> gone;
+    for (const auto& [lid, identity] : cache_.ports) {
+        if (present.count(lid) == 0) {
+            gone.push_back(lid);
+        }
+    }
+    for (const Lid lid : gone) {
+        cache_.forget_lid(lid);
+    }
+}
+
 void Scan::query_class_port_info() {
     wire::SaRequest req;
     req.method = wire::method::get;
@@ -349,6 +365,7 @@ void Scan::query_dm_ports() {
             w.gid_prefix = r.port_info.gid_prefix;
             ports_.push_back(std::move(w));
         }
+        forget_missing(seen);
         progress(fmt::format("{} port(s) with Device Management", ports_.size()));
         for (std::size_t i = 0; i < ports_.size(); ++i) {
             resolve_port(i);
@@ -385,6 +402,7 @@ void Scan::query_all_nodes() {
             ports_.push_back(std::move(w));
             node_types.push_back(r.node_type);
         }
+        forget_missing(seen);
         progress(fmt::format("{} port(s) in the fabric", ports_.size()));
         for (std::size_t i = 0; i < ports_.size(); ++i) {
             query_port_info(i, node_types[i]);
@@ -418,6 +436,7 @@ void Scan::query_port_info(std::size_t index, std::uint8_t node_type) {
             return;
         }
         if (!pir->port_info.is_device_management_supported()) {
+            cache_.forget_lid(port.lid);
             return;
         }
         port.gid_prefix = pir->port_info.gid_prefix;

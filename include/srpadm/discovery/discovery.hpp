@@ -93,7 +93,8 @@ struct DiscoveryReport {
 // Answers kept between scans of one local port. Drop them on the events that change them
 // (see the daemon): everything on an SM change or client reregistration; the port entries on
 // a local LID or P_Key change; one LID's entry on traps 64/65/144/145 about it. A scan also
-// drops everything itself when it finds the SM at another LID.
+// drops everything itself when it finds the SM at another LID, and a port's entries when the
+// port is no longer among the SA's DM ports.
 class DiscoveryCache {
   public:
     struct PortIdentity {

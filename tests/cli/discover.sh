@@ -2,14 +2,15 @@
 # srpadm discover through the real binary on the example fabrics: exact add_target lines
 # (srp_daemon -o -a -c), the text listing against a golden file written by hand from
 # srp_daemon's format, the JSON document (checked with jq), exit status 6 with warnings on a
-# fabric with a failing port, exit status 2 for a missing file.
+# fabric with a failing port, 4 when the local port goes down, 2 for a missing file.
 # Usage: discover.sh <path-to-srpadm> <source-dir>
 set -u
 bin=$1
 src=$2
 fabrics=$src/examples/fabrics
 errf=$(mktemp)
-trap 'rm -f "$errf"' EXIT
+downed=$(mktemp --suffix=.fabric)
+trap 'rm -f "$errf" "$downed"' EXIT
 failures=0
 
 command -v jq >/dev/null || { echo "FAIL: jq is not installed (scripts/install-deps.sh)"; exit 1; }
@@ -143,6 +144,15 @@ jcheck "problems listed" '.problems | length == 2 and (.[1] | contains("LID 0x00
 jcheck "timeouts counted" '.stats.timeouts == 4 and .stats.retries == 3'
 run --fabric "$failing"
 [ "$status" -eq 6 ] && [[ $out == "IO Unit Info:"* ]] || bad "expected status 6 and a listing"
+
+# ---- the local port goes down during the scan: status 4 ---------------------------------------
+
+{ cat "$fabrics/two-targets.fabric"; echo 'event 300us port-down "host1 mlx5_0"/1'; } >"$downed"
+run --fabric "$downed" -f add-target
+if [ "$status" -ne 4 ] || [ -n "$out" ] ||
+   [[ $err != *"port mlx5_0:1 went down during the scan"* ]]; then
+    bad "expected status 4 and the port named" --fabric "two-targets + port-down"
+fi
 
 # ---- usage ------------------------------------------------------------------------------------
 

@@ -197,5 +197,33 @@ TEST(Examples, MixedOldSmLioRev10AndANonSrpIoc) {
     EXPECT_EQ(report.stats.dm_requests, 3U + 3U + 5U);
 }
 
+// two-targets.fabric with storage1's port GUID under the Topspin OUI.
+sim::FabricFile with_topspin_port() {
+    auto file = example("two-targets");
+    file.fabric.port(port_named(file.fabric, "storage1 mlx5_0")).guid = 0x0005ad00000013e9;
+    return file;
+}
+
+TEST(Examples, TopspinPortIsToldTheTrapAddressBeforeItsWalk) {
+    // storage1's port carries the Topspin OUI: srp_daemon sends it DM Set(ClassPortInfo) with
+    // the initiator's LID and GID as the trap address, then walks it as usual.
+    Harness h(with_topspin_port());
+    const auto set = h.fault(probe(wire::mgmt_class::device_mgmt, wire::attr::class_port_info)
+                                 .method(wire::method::set));
+    const auto report = h.ok();
+    ASSERT_EQ(report.targets.size(), 3U);
+    EXPECT_EQ(report.targets[0].dgid.hex(), "fe800000000000000005ad00000013e9");
+    EXPECT_EQ(h.fabric.faults().matches(set), 1U);
+    EXPECT_EQ(report.stats.dm_requests, 1U + 8U);
+    EXPECT_THAT(report.problems, IsEmpty());
+
+    // A refused Set (LIO refuses every Set) only costs that MAD.
+    Harness refused(with_topspin_port());
+    refused.fault(dm_fault(FaultAction::status, wire::attr::class_port_info).value(0x000c));
+    const auto r2 = refused.ok();
+    EXPECT_EQ(lines(r2), lines(report));
+    EXPECT_THAT(r2.problems, IsEmpty());
+}
+
 }  // namespace
 }  // namespace srpadm::scenario

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <iterator>
 #include <unordered_set>
 #include <utility>
@@ -62,19 +63,9 @@ std::string lid_name(Lid lid) {
 
 // As sysfs shows the port state ("1: DOWN").
 std::string_view state_name(mad::PortState state) {
-    switch (state) {
-        case mad::PortState::nop:
-            return "NOP";
-        case mad::PortState::down:
-            return "DOWN";
-        case mad::PortState::init:
-            return "INIT";
-        case mad::PortState::armed:
-            return "ARMED";
-        case mad::PortState::active:
-            return "ACTIVE";
-    }
-    return "in an unknown state";
+    constexpr std::array<std::string_view, 5> kNames = {"NOP", "DOWN", "INIT", "ARMED", "ACTIVE"};
+    const auto i = static_cast<std::size_t>(state);
+    return i < kNames.size() ? kNames[i] : "in an unknown state";
 }
 
 std::string describe(const mad::MadError& error, std::uint8_t mgmt_class, unsigned attempts) {

@@ -8,29 +8,11 @@ set -u
 bin=$1
 src=$2
 fabrics=$src/examples/fabrics
-errf=$(mktemp)
+subcommand=discover
+# shellcheck source=lib/run.sh
+source "$(dirname "$0")/lib/run.sh"
 downed=$(mktemp --suffix=.fabric)
-trap 'rm -f "$errf" "$downed"' EXIT
-failures=0
-
-command -v jq >/dev/null || { echo "FAIL: jq is not installed (scripts/install-deps.sh)"; exit 1; }
-
-# run ARGS...: sets out (exact stdout), err (stderr) and status.
-run() {
-    out=$("$bin" discover "$@" 2>"$errf"; rc=$?; printf x; exit $rc)
-    status=$?
-    out=${out%x}
-    err=$(cat "$errf")
-}
-
-bad() {
-    echo "FAIL: $1"
-    echo "  args:   ${*:2}"
-    echo "  status: $status"
-    echo "  stdout: $out"
-    echo "  stderr: $err"
-    failures=$((failures + 1))
-}
+cleanup+=("$downed")
 
 # lines FABRIC LINE...: `-f add-target` prints exactly these lines, exit 0, nothing on stderr.
 lines() {
@@ -163,8 +145,4 @@ fi
 run --fabric "$fabrics/two-targets.fabric" -f yaml
 [ "$status" -eq 2 ] && [ -z "$out" ] || bad "expected status 2 for an unknown format" -f yaml
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "discover: all checks passed"
+finish

@@ -190,6 +190,16 @@ struct Harness {
     discovery::DiscoveryCache cache;
 };
 
+// One scan of an example fabric with these fault rules, expected to succeed.
+inline DiscoveryReport scan_with(std::initializer_list<sim::FaultRule> rules,
+                                 std::string_view fabric = "two-targets") {
+    Harness h(example(fabric));
+    for (const auto& rule : rules) {
+        h.fault(rule);
+    }
+    return h.ok();
+}
+
 // ---- what a scan found ------------------------------------------------------------------------
 
 // The add_target lines of a report, rendered without the CLI (srp_daemon -o -a -c).
@@ -245,6 +255,12 @@ inline std::string dgid(Guid port_guid) {
     return Gid::from_parts(0xfe80000000000000ULL, port_guid).hex();
 }
 
+// A target whose id_ext and service ID are its IOC GUID and whose port GUID is the IOC GUID
+// plus one, as most example targets are numbered.
+inline Want srp(Guid ioc, PKey pkey = 0xffff, std::uint16_t io_class = 0x0100) {
+    return {fmt::format("{:016X}", ioc), ioc, dgid(ioc + 1), pkey, ioc, io_class};
+}
+
 // examples/fabrics/two-targets.fabric: storage1 (LID 3) with one IOC, storage2 (LID 4) with
 // IOCs in slots 1 and 2; every port on the default partition.
 inline std::vector<Want> two_targets() {
@@ -257,9 +273,45 @@ inline std::vector<Want> two_targets() {
          0x0002c90300c00130},
     };
 }
+inline std::vector<Want> storage1_only() {
+    return {two_targets()[0]};
+}
+inline std::vector<Want> storage2_only() {
+    return {two_targets()[1], two_targets()[2]};
+}
 inline constexpr Lid kStorage1Lid = 3;
 inline constexpr Lid kStorage2Lid = 4;
 inline constexpr Lid kTwoTargetsSmLid = 1;
+
+// What a scan of two-targets.fabric spent on the faults it recovered from. The defaults are a
+// scan without faults.
+struct Spent {
+    std::uint64_t sa = 4;  // SA requests
+    std::uint64_t dm = 8;  // DM requests
+    std::uint64_t timeouts = 0;
+    std::uint64_t retries = 0;
+    std::uint64_t unmatched = 0;
+    std::uint64_t busy = 0;
+};
+
+// All three targets of two-targets.fabric, no problem, and exactly `spent`.
+inline void expect_recovered(const DiscoveryReport& report, const Spent& spent) {
+    expect_targets(report, two_targets());
+    EXPECT_THAT(report.problems, IsEmpty());
+    const auto& s = report.stats;
+    const auto row = [](std::uint64_t sa, std::uint64_t dm, std::uint64_t timeouts,
+                        std::uint64_t retries, std::uint64_t unmatched, std::uint64_t busy) {
+        return fmt::format("SA {}, DM {}, timeouts {}, retries {}, unmatched {}, busy {}", sa, dm,
+                           timeouts, retries, unmatched, busy);
+    };
+    EXPECT_EQ(row(s.sa_requests, s.dm_requests, s.timeouts, s.retries, s.unmatched, s.busy),
+              row(spent.sa, spent.dm, spent.timeouts, spent.retries, spent.unmatched, spent.busy));
+}
+
+// Scans two-targets.fabric with `rule` making one answer fail once (drop, wrong TID): every
+// target is found after one timeout and one retry, and the scan took one timeout and one
+// backoff longer than without the fault.
+inline void expect_one_retry(const sim::FaultRule& rule, const Spent& spent);
 
 // The bounds of the time a request that never succeeds takes: `attempts` timeouts plus the
 // backoffs between them (each doubling from policy.backoff up to backoff_max, with up to 25 %
@@ -268,6 +320,14 @@ struct TimeBounds {
     mad::Duration low{};
     mad::Duration high{};
 };
+inline void expect_within(mad::Duration d, const TimeBounds& b) {
+    EXPECT_GE(d, b.low);
+    EXPECT_LE(d, b.high);
+}
+// `base` plus a first backoff of `backoff` (up to 25 % jitter added).
+inline TimeBounds after_backoff(mad::Duration base, mad::Duration backoff) {
+    return {base + backoff, base + backoff + backoff / 4};
+}
 inline TimeBounds retry_time(const discovery::RetryPolicy& policy) {
     TimeBounds b;
     mad::Duration backoff = policy.backoff;
@@ -290,6 +350,17 @@ inline void expect_printable(const std::vector<std::string>& texts) {
             return c >= 0x20 && c < 0x7f;
         })) << text;
     }
+}
+
+inline void expect_one_retry(const sim::FaultRule& rule, const Spent& spent) {
+    Harness h(example("two-targets"));
+    h.fault(rule);
+    const auto report = h.ok();
+    expect_recovered(report, spent);
+    EXPECT_EQ(report.stats.timeouts, 1U);
+    EXPECT_EQ(report.stats.retries, 1U);
+    expect_within(report.stats.elapsed,
+                  after_backoff(microseconds(750) + h.options.retry.timeout, milliseconds(100)));
 }
 
 }  // namespace srpadm::scenario

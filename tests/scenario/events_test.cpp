@@ -105,7 +105,7 @@ TEST(Events, RemovedTargetIsNoLongerListed) {
     expect_targets(h.ok(true), two_targets());
     h.apply(sim::TargetChange{h.port("storage2 mlx5_0"), false, std::nullopt});
     const auto report = h.ok(true);
-    expect_targets(report, {two_targets()[0]});
+    expect_targets(report, storage1_only());
     EXPECT_THAT(report.problems, IsEmpty());
     EXPECT_EQ(report.ports.size(), 1U);
     EXPECT_EQ(report.stats.sa_requests, 1U);
@@ -124,7 +124,7 @@ TEST(Events, TargetReplacedWhileAwayIsWalkedAgain) {
     Harness h(example("two-targets"));
     expect_targets(h.ok(true), two_targets());
     h.apply(sim::TargetChange{h.port("storage2 mlx5_0"), false, std::nullopt});
-    expect_targets(h.ok(true), {two_targets()[0]});
+    expect_targets(h.ok(true), storage1_only());
 
     sim::DmAgent agent;
     sim::Ioc ioc;
@@ -201,7 +201,7 @@ TEST(Events, RemotePortDownDuringTheScanIsAProblemForThatPortOnly) {
     h.options.retry.retries = 1;
     h.fabric.schedule_after(microseconds(620), sim::PortDown{h.port("storage2 mlx5_0")});
     const auto report = h.ok();
-    expect_targets(report, {two_targets()[0]});
+    expect_targets(report, storage1_only());
     EXPECT_THAT(report.problems,
                 ElementsAre(AllOf(HasSubstr("LID 0x0004"), HasSubstr("no answer (2 attempts)"))));
 }

@@ -23,16 +23,30 @@ void MadQueue::submit(const mad::MadRequest& request, mad::MadCallback done) {
 
 // Sends queued requests in order while the windows allow. An SA request that does not fit
 // the SA window waits without blocking the DM requests queued behind it.
+//
+// An endpoint may complete a request inside send() (a send that fails at once), and the
+// completion may submit more and call pump() again. Only the outermost pump() walks the
+// queue, by index (a nested submit only appends); a nested call asks it to walk once more,
+// since a request it passed over may fit the windows now.
 void MadQueue::pump() {
-    for (auto it = queue_.begin(); it != queue_.end() && outstanding_ < limits_.window;) {
-        if (is_sa(*it) && sa_outstanding_ >= limits_.sa_window) {
-            ++it;
-            continue;
-        }
-        Item item = std::move(*it);
-        it = queue_.erase(it);
-        launch(std::move(item));
+    if (pumping_) {
+        pump_again_ = true;
+        return;
     }
+    pumping_ = true;
+    do {
+        pump_again_ = false;
+        for (std::size_t i = 0; i < queue_.size() && outstanding_ < limits_.window;) {
+            if (is_sa(queue_[i]) && sa_outstanding_ >= limits_.sa_window) {
+                ++i;
+                continue;
+            }
+            Item item = std::move(queue_[i]);
+            queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(i));
+            launch(std::move(item));
+        }
+    } while (pump_again_);
+    pumping_ = false;
 }
 
 void MadQueue::launch(Item item) {

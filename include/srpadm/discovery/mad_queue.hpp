@@ -71,6 +71,8 @@ class MadQueue {
     std::size_t outstanding_ = 0;
     std::size_t sa_outstanding_ = 0;
     std::size_t waiting_ = 0;  // in backoff
+    bool pumping_ = false;     // pump() is walking the queue further up the stack
+    bool pump_again_ = false;  // ... and must walk it once more when done
     std::minstd_rand jitter_;
     QueueStats stats_;
 };

@@ -179,6 +179,8 @@ void Scan::submit(const MadAddress& to, const MadBuffer& mad, std::function<void
             fatal(Errc::port_state,
                   fmt::format("port {}:{} went down during the scan: {}", attrs_.ca_name,
                               attrs_.port_num, result.error().message));
+            // What is still queued would only fail to be sent, with backoffs in between.
+            queue_.cancel(mad::MadError{Errc::port_state, 0, "not sent: the local port is down"});
         }
         on(std::move(result));
         --pending_;

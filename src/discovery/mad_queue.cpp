@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <iterator>
 #include <utility>
+#include <vector>
 
 #include <srpadm/discovery/mad_queue.hpp>
 
@@ -17,8 +19,32 @@ MadQueue::MadQueue(mad::MadEndpoint& endpoint, QueueLimits limits, RetryPolicy p
 
 void MadQueue::submit(const mad::MadRequest& request, mad::MadCallback done) {
     ++stats_.submitted;
+    if (cancelled_) {
+        ++stats_.failed;
+        done(tl::unexpected(*cancelled_));
+        return;
+    }
     queue_.push_back(Item{request, std::move(done), 0});
     pump();
+}
+
+void MadQueue::cancel(const mad::MadError& error) {
+    if (cancelled_) {
+        return;
+    }
+    cancelled_ = error;
+    std::vector<Item> ended;
+    for (auto& [key, waiting] : backoff_) {
+        endpoint_.loop().cancel(waiting.first);
+        ended.push_back(std::move(*waiting.second));
+    }
+    backoff_.clear();
+    std::move(queue_.begin(), queue_.end(), std::back_inserter(ended));
+    queue_.clear();
+    for (auto& item : ended) {
+        ++stats_.failed;
+        item.done(tl::unexpected(error));
+    }
 }
 
 // Sends queued requests in order while the windows allow. An SA request that does not fit
@@ -106,16 +132,20 @@ void MadQueue::on_result(Item item, mad::MadResult result) {
                 break;
         }
     }
-    if (retry && item.attempt < policy_.retries) {
+    if (retry && !cancelled_ && item.attempt < policy_.retries) {
         ++item.attempt;
-        ++waiting_;
         const auto delay = backoff_for(item.attempt);
-        auto shared = std::make_shared<Item>(std::move(item));
-        endpoint_.loop().after(delay, [this, shared] {
-            --waiting_;
-            queue_.push_front(std::move(*shared));
+        const std::uint64_t key = next_backoff_++;
+        const auto timer = endpoint_.loop().after(delay, [this, key] {
+            const auto it = backoff_.find(key);
+            if (it == backoff_.end()) {
+                return;
+            }
+            queue_.push_front(std::move(*it->second.second));
+            backoff_.erase(it);
             pump();
         });
+        backoff_.emplace(key, std::make_pair(timer, std::make_shared<Item>(std::move(item))));
         pump();
         return;
     }

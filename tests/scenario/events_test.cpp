@@ -83,6 +83,26 @@ TEST(Events, LocalPortDownWhileARetryWaitsEndsTheScanWithPortState) {
     EXPECT_THAT(e.message, AllOf(HasSubstr("mlx5_0:1"), HasSubstr("went down")));
 }
 
+TEST(Events, LocalPortDownWithRequestsStillQueuedEndsTheScanWithPortState) {
+    // 500 targets: when the port goes down, the window is full and requests wait in the
+    // queue; sending them fails at once.
+    sim::GeneratorOptions g;
+    g.ca_ports = 2000;
+    g.targets = 500;
+    auto file = sim::generate_fabric(g);
+    ASSERT_TRUE(file) << file.error().message;
+    Harness h(std::move(*file));
+    h.fabric.schedule_after(microseconds(700),
+                            sim::PortDown{h.fabric.fabric().local_ports.front().port});
+    const Error e = h.failed();
+    EXPECT_EQ(e.code, Errc::port_state);
+    EXPECT_THAT(e.message, AllOf(HasSubstr("mlx5_0:1"), HasSubstr("went down")));
+    // It stopped at once: what was still queued was never sent.
+    EXPECT_LT(h.since_start(), milliseconds(1));
+    EXPECT_EQ(h.endpoint_stats().requests_sent[0] + h.endpoint_stats().requests_sent[1],
+              h.fabric.stats().sa.requests + h.fabric.stats().dm.requests);
+}
+
 TEST(Events, LocalPKeyChangeIsSeenByACachedRescan) {
     Harness h(example("partitions"));
     const auto first = h.ok(true);

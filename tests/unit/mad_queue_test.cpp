@@ -202,5 +202,37 @@ TEST_F(QueueTest, SendsThatFailInsideSendLeaveTheQueueWhole) {
     EXPECT_EQ(q.stats().attempts, 2U * 196U);
 }
 
+TEST_F(QueueTest, CancelEndsWhatIsNotSentAtOnce) {
+    // Attribute 0x0001 is never answered.
+    ep.answer = [](const MadBuffer& mad, int) {
+        return mad[17] == 0x01 ? ScriptedEndpoint::Action::drop : ScriptedEndpoint::Action::respond;
+    };
+    RetryPolicy p;
+    p.timeout = milliseconds(100);
+    MadQueue q(ep, QueueLimits{2, 2}, p);
+    std::vector<Errc> ended;
+    const auto record = [&](MadResult r) { ended.push_back(r ? Errc::internal : r.error().code); };
+    // Two time out at 100 ms and wait out their backoff (100-125 ms).
+    q.submit(make(0x06, 0x0001), record);
+    q.submit(make(0x06, 0x0001), record);
+    loop.run_until([&] { return clock.now() >= TimePoint{} + milliseconds(150); });
+    // Two more fill the window; a fifth waits in the queue.
+    q.submit(make(0x06, 0x0001), record);
+    q.submit(make(0x06, 0x0001), record);
+    q.submit(make(0x06, 0x0010), record);
+    ASSERT_TRUE(ended.empty());
+    q.cancel(MadError{Errc::port_state, 0, "port down"});
+    // The queued one and the two in backoff end now, with the error given.
+    EXPECT_EQ(ended, (std::vector<Errc>{Errc::port_state, Errc::port_state, Errc::port_state}));
+    q.submit(make(0x06, 0x0011), record);
+    EXPECT_EQ(ended.size(), 4U);
+    // The two in flight end at their deadline, and are not sent again.
+    loop.run();
+    EXPECT_EQ(ended.size(), 6U);
+    EXPECT_EQ(ended.back(), Errc::timeout);
+    EXPECT_EQ(ep.send_times.size(), 4U);
+    EXPECT_TRUE(q.idle());
+}
+
 }  // namespace
 }  // namespace srpadm::discovery

@@ -6,7 +6,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <memory>
+#include <optional>
 #include <random>
+#include <utility>
 
 #include <srpadm/mad/endpoint.hpp>
 
@@ -44,9 +48,15 @@ class MadQueue {
     // the last attempt.
     void submit(const mad::MadRequest& request, mad::MadCallback done);
 
+    // Ends every request not yet sent (queued, or waiting out a backoff) with `error` now,
+    // and every later submission as soon as it is made; requests in flight end as their
+    // answers, deadlines or errors come, without retries. For a caller that gives up (its
+    // port went down). Only the first call counts.
+    void cancel(const mad::MadError& error);
+
     std::size_t outstanding() const { return outstanding_; }
     std::size_t queued() const { return queue_.size(); }
-    bool idle() const { return outstanding_ == 0 && queue_.empty() && waiting_ == 0; }
+    bool idle() const { return outstanding_ == 0 && queue_.empty() && backoff_.empty(); }
     const QueueStats& stats() const { return stats_; }
     const RetryPolicy& policy() const { return policy_; }
     const QueueLimits& limits() const { return limits_; }
@@ -70,7 +80,10 @@ class MadQueue {
     std::deque<Item> queue_;
     std::size_t outstanding_ = 0;
     std::size_t sa_outstanding_ = 0;
-    std::size_t waiting_ = 0;  // in backoff
+    // Requests waiting out a backoff, by a key of ours: the timer that resends each.
+    std::map<std::uint64_t, std::pair<mad::EventLoop::TimerId, std::shared_ptr<Item>>> backoff_;
+    std::uint64_t next_backoff_ = 0;
+    std::optional<mad::MadError> cancelled_;
     bool pumping_ = false;     // pump() is walking the queue further up the stack
     bool pump_again_ = false;  // ... and must walk it once more when done
     std::minstd_rand jitter_;

@@ -1,17 +1,9 @@
 // MAD budgets: what a first scan and a rescan of an unchanged fabric cost, against
 // srp_daemon's (srp_daemon-behavior.md 2.10: every scan from scratch, one MAD at a time).
-#include <srpadm/sim/generator.hpp>
-
 #include "scenario_support.hpp"
 
 namespace srpadm::scenario {
 namespace {
-
-sim::FabricFile generated(const sim::GeneratorOptions& options) {
-    auto file = sim::generate_fabric(options);
-    EXPECT_TRUE(file) << (file ? "" : file.error().message);
-    return file ? std::move(*file) : sim::FabricFile{};
-}
 
 // A first scan, then a rescan of the unchanged fabric with the cache.
 struct TwoScans {
@@ -72,11 +64,7 @@ TEST(Budget, OldSmRescanStillAsksEveryPortInfoRecord) {
 
 TEST(Budget, TwoLocalPKeysCostTwoPathRecordsPerDmPort) {
     // Every target shares the default partition and 0x8001 with the initiator.
-    sim::GeneratorOptions g;
-    g.ca_ports = 64;
-    g.targets = 8;
-    g.pkeys = 1;
-    Harness h(generated(g));
+    Harness h(generated(64, 8, [](sim::GeneratorOptions& g) { g.pkeys = 1; }));
     const auto [first, again] = scan_twice(h);
     ASSERT_EQ(first.targets.size(), 16U);
     EXPECT_EQ(first.targets[0].pkey, 0xffff);
@@ -91,12 +79,10 @@ TEST(Budget, TwoLocalPKeysCostTwoPathRecordsPerDmPort) {
 
 TEST(Budget, DmQueriesPerTargetWithUpToFourServicesPerIoc) {
     for (const std::size_t services : {1U, 2U, 4U}) {
-        sim::GeneratorOptions g;
-        g.ca_ports = 40;
-        g.targets = 5;
-        g.iocs_per_target = 3;
-        g.services_per_ioc = services;
-        Harness h(generated(g));
+        Harness h(generated(40, 5, [&](sim::GeneratorOptions& g) {
+            g.iocs_per_target = 3;
+            g.services_per_ioc = services;
+        }));
         const auto report = h.ok();
         ASSERT_EQ(report.targets.size(), 5U * 3U * services);
         // IOUnitInfo + 3 x (IOControllerProfile + one ServiceEntries block) per port.
@@ -107,10 +93,7 @@ TEST(Budget, DmQueriesPerTargetWithUpToFourServicesPerIoc) {
 }
 
 TEST(Budget, WindowsBoundWhatIsInFlight) {
-    sim::GeneratorOptions g;
-    g.ca_ports = 200;
-    g.targets = 40;
-    Harness h(generated(g));
+    Harness h(generated(200, 40));
     h.options.limits.window = 4;
     h.options.limits.sa_window = 2;
     const auto narrow = h.ok();
@@ -118,7 +101,7 @@ TEST(Budget, WindowsBoundWhatIsInFlight) {
     EXPECT_LE(narrow.stats.peak_outstanding, 4U);
     EXPECT_LE(h.fabric.stats().sa.peak_outstanding, 2U);
 
-    Harness wide(generated(g));
+    Harness wide(generated(200, 40));
     const auto report = wide.ok();
     EXPECT_EQ(lines(report), lines(narrow));
     EXPECT_GT(report.stats.peak_outstanding, 4U);

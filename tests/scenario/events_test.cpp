@@ -1,8 +1,6 @@
 // Fabric events between and during scans: SM moves, the local port going down, targets
 // appearing, disappearing and changing, P_Key table changes. Rescans use the cache the way
 // the daemon will.
-#include <srpadm/sim/generator.hpp>
-
 #include "scenario_support.hpp"
 
 namespace srpadm::scenario {
@@ -48,25 +46,30 @@ TEST_F(SmMove, ToAnOldSmWithAStaleCacheTheTargetsAreStillFound) {
 
 TEST(Events, LocalPortDownFailsTheScanWithPortState) {
     Harness h(example("two-targets"));
-    h.apply(sim::PortDown{h.fabric.fabric().local_ports.front().port});
+    h.apply(sim::PortDown{h.local_port()});
     const Error e = h.failed();
     EXPECT_EQ(e.code, Errc::port_state);
     EXPECT_EQ(exit_status(e.code), ExitStatus::port);
     EXPECT_THAT(e.message, AllOf(HasSubstr("mlx5_0:1"), HasSubstr("DOWN")));
     EXPECT_EQ(h.endpoint_stats().requests_sent[0] + h.endpoint_stats().requests_sent[1], 0U);
 
-    h.apply(sim::PortUp{h.fabric.fabric().local_ports.front().port});
+    h.apply(sim::PortUp{h.local_port()});
     expect_targets(h.ok(), two_targets());
+}
+
+// Takes the local port down `after` the scan starts: the scan ends with port_state and names
+// the port.
+void expect_local_port_lost(Harness& h, mad::Duration after) {
+    h.fabric.schedule_after(after, sim::PortDown{h.local_port()});
+    const Error e = h.failed();
+    EXPECT_EQ(e.code, Errc::port_state);
+    EXPECT_THAT(e.message, HasSubstr("port mlx5_0:1 went down during the scan"));
 }
 
 TEST(Events, LocalPortDownDuringTheScanEndsItWithPortState) {
     Harness h(example("two-targets"));
     // After the SA's answers, while the DM walk is under way.
-    h.fabric.schedule_after(microseconds(650),
-                            sim::PortDown{h.fabric.fabric().local_ports.front().port});
-    const Error e = h.failed();
-    EXPECT_EQ(e.code, Errc::port_state);
-    EXPECT_THAT(e.message, AllOf(HasSubstr("mlx5_0:1"), HasSubstr("went down")));
+    expect_local_port_lost(h, microseconds(650));
     // It gave up at once: no retries against a port that is down.
     EXPECT_LT(h.since_start(), milliseconds(1));
 }
@@ -76,27 +79,14 @@ TEST(Events, LocalPortDownWhileARetryWaitsEndsTheScanWithPortState) {
     // storage2's IOUnitInfo times out at 1 s; the port goes down during the backoff, so the
     // resend cannot be sent.
     h.fault(dm_fault(FaultAction::drop, wire::dm_attr::io_unit_info).lid(kStorage2Lid).once());
-    h.fabric.schedule_after(milliseconds(1050),
-                            sim::PortDown{h.fabric.fabric().local_ports.front().port});
-    const Error e = h.failed();
-    EXPECT_EQ(e.code, Errc::port_state);
-    EXPECT_THAT(e.message, AllOf(HasSubstr("mlx5_0:1"), HasSubstr("went down")));
+    expect_local_port_lost(h, milliseconds(1050));
 }
 
 TEST(Events, LocalPortDownWithRequestsStillQueuedEndsTheScanWithPortState) {
     // 500 targets: when the port goes down, the window is full and requests wait in the
     // queue; sending them fails at once.
-    sim::GeneratorOptions g;
-    g.ca_ports = 2000;
-    g.targets = 500;
-    auto file = sim::generate_fabric(g);
-    ASSERT_TRUE(file) << file.error().message;
-    Harness h(std::move(*file));
-    h.fabric.schedule_after(microseconds(700),
-                            sim::PortDown{h.fabric.fabric().local_ports.front().port});
-    const Error e = h.failed();
-    EXPECT_EQ(e.code, Errc::port_state);
-    EXPECT_THAT(e.message, AllOf(HasSubstr("mlx5_0:1"), HasSubstr("went down")));
+    Harness h(generated(2000, 500));
+    expect_local_port_lost(h, microseconds(700));
     // It stopped at once: what was still queued was never sent.
     EXPECT_LT(h.since_start(), milliseconds(1));
     EXPECT_EQ(h.endpoint_stats().requests_sent[0] + h.endpoint_stats().requests_sent[1],
@@ -108,7 +98,7 @@ TEST(Events, LocalPKeyChangeIsSeenByACachedRescan) {
     const auto first = h.ok(true);
     ASSERT_EQ(first.targets.size(), 3U);
     // host1 leaves 0x8002: tgt-b is now reachable on 0x8001 only.
-    const auto host = h.fabric.fabric().local_ports.front().port;
+    const auto host = h.local_port();
     h.apply(sim::PKeyTableChange{host, {0x7fff, 0x8001, 0x0004}});
     const auto report = h.ok(true);
     ASSERT_EQ(report.targets.size(), 2U);
@@ -178,12 +168,7 @@ TEST(Events, TargetReplacedWhileAwayOnAnOldSm) {
 }
 
 TEST(Events, TargetAppearingOnAnotherPortIsFound) {
-    sim::GeneratorOptions g;
-    g.ca_ports = 6;
-    g.targets = 2;
-    auto file = sim::generate_fabric(g);
-    ASSERT_TRUE(file) << file.error().message;
-    Harness h(std::move(*file));
+    Harness h(generated(6, 2));
     const auto first = h.ok(true);
     ASSERT_EQ(first.targets.size(), 2U);
 
@@ -192,7 +177,7 @@ TEST(Events, TargetAppearingOnAnotherPortIsFound) {
     std::optional<sim::PortRef> host;
     for (const auto ref : f.end_ports()) {
         const auto& p = f.port(ref);
-        if (f.node(ref).type == sim::NodeType::ca && !p.dm && ref != f.local_ports[0].port) {
+        if (f.node(ref).type == sim::NodeType::ca && !p.dm && ref != h.local_port()) {
             host = ref;
             break;
         }

@@ -3,8 +3,6 @@
 #include <chrono>
 #include <iostream>
 
-#include <srpadm/sim/generator.hpp>
-
 #include "scenario_support.hpp"
 
 namespace srpadm::scenario {
@@ -12,14 +10,10 @@ namespace {
 
 TEST(Scale, ThousandTargetsOnTenThousandPorts) {
     const auto wall = std::chrono::steady_clock::now();
-    sim::GeneratorOptions g;
-    g.ca_ports = 10000;
-    g.targets = 1000;
-    g.seed = 7;
-    auto file = sim::generate_fabric(g);
-    ASSERT_TRUE(file) << file.error().message;
-    ASSERT_EQ(file->fabric.summary().targets, 1000U);
-    Harness h(std::move(*file));
+    auto file = generated(10000, 1000, [](sim::GeneratorOptions& g) { g.seed = 7; });
+    ASSERT_EQ(file.fabric.summary().targets, 1000U);
+    ASSERT_EQ(file.fabric.summary().ca_ports, 10000U);
+    Harness h(std::move(file));
     const auto built = std::chrono::steady_clock::now();
 
     const auto first = h.ok(true);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 #include <srpadm/model/target.hpp>
 #include <srpadm/sim/fabric_file.hpp>
 #include <srpadm/sim/faults.hpp>
+#include <srpadm/sim/generator.hpp>
 #include <srpadm/sim/sim_endpoint.hpp>
 #include <srpadm/sim/simulator.hpp>
 #include <srpadm/wire/mad.hpp>
@@ -57,6 +59,24 @@ inline sim::FabricFile load(std::string_view relative) {
 }
 inline sim::FabricFile example(std::string_view name) {
     return load("examples/fabrics/" + std::string(name) + ".fabric");
+}
+
+// A fabric from sim::generate_fabric: `ca_ports` single-port CAs, `targets` of them SRP
+// targets with one IOC of one service, unless `edit` changes the options.
+inline sim::FabricFile generated(std::size_t ca_ports, std::size_t targets,
+                                 const std::function<void(sim::GeneratorOptions&)>& edit = {}) {
+    sim::GeneratorOptions options;
+    options.ca_ports = ca_ports;
+    options.targets = targets;
+    if (edit) {
+        edit(options);
+    }
+    auto file = sim::generate_fabric(options);
+    if (!file) {
+        ADD_FAILURE() << file.error().message;
+        return {};
+    }
+    return std::move(*file);
 }
 
 // Port 1 of the CA whose node description is `description` ("storage2 mlx5_0").
@@ -163,6 +183,7 @@ struct Harness {
     sim::PortRef port(std::string_view description) const {
         return port_named(fabric.fabric(), description);
     }
+    sim::PortRef local_port() const { return fabric.fabric().local_ports.front().port; }
     Lid lid(std::string_view description) const {
         return fabric.fabric().port(port(description)).lid;
     }

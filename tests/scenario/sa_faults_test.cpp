@@ -104,13 +104,15 @@ TEST(SaFaults, BusyIsRetriedAfterABackoffWithoutWaitingForATimeout) {
 
 TEST(SaFaults, AlwaysBusyFailsAfterTheConfiguredAttempts) {
     Harness h(example("two-targets"));
-    h.fault(sa_fault(FaultAction::status, attr::path_record).value(kStatusBusy).lid(0));
     h.fault(sa_fault(FaultAction::status, attr::path_record).value(kStatusBusy));
     const auto report = h.ok();
     EXPECT_THAT(report.targets, IsEmpty());
-    EXPECT_THAT(report.problems, Contains(AllOf(HasSubstr("LID 0x0004"), HasSubstr("PathRecord"),
-                                                HasSubstr("status 0x0001 (busy)"))));
+    EXPECT_THAT(report.problems,
+                ElementsAre(AllOf(HasSubstr("LID 0x0003"), HasSubstr("status 0x0001 (busy)")),
+                            AllOf(HasSubstr("LID 0x0004"), HasSubstr("PathRecord"),
+                                  HasSubstr("status 0x0001 (busy)"))));
     EXPECT_EQ(report.stats.busy, 8U);
+    EXPECT_EQ(report.stats.timeouts, 0U);
     EXPECT_EQ(report.stats.sa_requests, 2U + 8U);
 }
 

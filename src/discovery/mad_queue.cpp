@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <iterator>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -36,7 +37,7 @@ void MadQueue::cancel(const mad::MadError& error) {
     std::vector<Item> ended;
     for (auto& [key, waiting] : backoff_) {
         endpoint_.loop().cancel(waiting.first);
-        ended.push_back(std::move(*waiting.second));
+        ended.push_back(std::move(waiting.second));
     }
     backoff_.clear();
     std::move(queue_.begin(), queue_.end(), std::back_inserter(ended));
@@ -141,11 +142,11 @@ void MadQueue::on_result(Item item, mad::MadResult result) {
             if (it == backoff_.end()) {
                 return;
             }
-            queue_.push_front(std::move(*it->second.second));
+            queue_.push_front(std::move(it->second.second));
             backoff_.erase(it);
             pump();
         });
-        backoff_.emplace(key, std::make_pair(timer, std::make_shared<Item>(std::move(item))));
+        backoff_.emplace(key, std::make_pair(timer, std::move(item)));
         pump();
         return;
     }

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <memory>
 #include <optional>
 #include <random>
 #include <utility>
@@ -81,7 +80,7 @@ class MadQueue {
     std::size_t outstanding_ = 0;
     std::size_t sa_outstanding_ = 0;
     // Requests waiting out a backoff, by a key of ours: the timer that resends each.
-    std::map<std::uint64_t, std::pair<mad::EventLoop::TimerId, std::shared_ptr<Item>>> backoff_;
+    std::map<std::uint64_t, std::pair<mad::EventLoop::TimerId, Item>> backoff_;
     std::uint64_t next_backoff_ = 0;
     std::optional<mad::MadError> cancelled_;
     bool pumping_ = false;     // pump() is walking the queue further up the stack

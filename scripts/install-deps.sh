@@ -11,6 +11,8 @@ packages=(
   libibumad-dev libibmad-dev libsystemd-dev
   # tests: unit and oracle suites, fuzz smoke (libFuzzer comes with clang's runtime), lint
   googletest libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format clang-tidy
+  # tests: the CLI suite reads discover's JSON output
+  jq
   # tests: real subnet manager tier (ibsim + opensm + libumad2sim) and the benchmark
   ibsim-utils libumad2sim0 opensm infiniband-diags
 )

@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <unordered_set>
 #include <utility>
 
@@ -53,9 +55,17 @@ using mad::MadResult;
 constexpr Lid kMaxUnicastLid = 0xbfff;
 constexpr Guid kTopspinOui = 0x0005ad;
 constexpr PKey kDefaultPKey = 0xffff;
+constexpr std::uint16_t kNoPathStatus = wire::sa_status::no_records << 8;
 
 std::string lid_name(Lid lid) {
     return fmt::format("LID 0x{:04x}", lid);
+}
+
+// As sysfs shows the port state ("1: DOWN").
+std::string_view state_name(mad::PortState state) {
+    constexpr std::array<std::string_view, 5> kNames = {"NOP", "DOWN", "INIT", "ARMED", "ACTIVE"};
+    const auto i = static_cast<std::size_t>(state);
+    return i < kNames.size() ? kNames[i] : "in an unknown state";
 }
 
 std::string describe(const mad::MadError& error, std::uint8_t mgmt_class, unsigned attempts) {
@@ -83,6 +93,7 @@ struct PortWork {
     std::size_t dm_pending = 0;
     bool dm_failed = false;
     bool listed = false;  // has a DM port report
+    std::vector<std::string> problems;
 };
 
 class Scan {
@@ -104,6 +115,10 @@ class Scan {
         }
     }
     unsigned attempts() const { return options_.retry.retries + 1; }
+    bool port_active() {
+        const auto attrs = ep_.port_attributes();
+        return attrs && attrs->state == mad::PortState::active;
+    }
     void submit(const MadAddress& to, const MadBuffer& mad, std::function<void(MadResult)> on);
     void fatal(Errc code, std::string message) {
         if (!fatal_) {
@@ -111,7 +126,16 @@ class Scan {
         }
     }
     void problem(std::string message) { report_.problems.push_back(std::move(message)); }
+    // A problem with one port: listed after the scan-wide ones, in the ports' table order,
+    // whatever order the answers came in.
+    static void problem(PortWork& port, std::string message) {
+        port.problems.push_back(std::move(message));
+    }
 
+    template <wire::SaRecord R>
+    std::optional<std::vector<R>> table(const mad::MadResponse& response);
+
+    void forget_missing(const std::unordered_set<Lid>& present);
     void query_class_port_info();
     void query_dm_ports();
     void query_all_nodes();
@@ -143,8 +167,21 @@ class Scan {
 };
 
 void Scan::submit(const MadAddress& to, const MadBuffer& mad, std::function<void(MadResult)> on) {
+    if (fatal_) {
+        return;  // the scan has failed: nothing more is asked
+    }
     ++pending_;
     queue_.submit(mad::MadRequest{to, mad}, [this, on = std::move(on)](MadResult result) {
+        if (!result && (result.error().code == Errc::port_state ||
+                        (result.error().code == Errc::send_failed && !port_active()))) {
+            // The local port went down: every answer still awaited is lost, and what was
+            // learnt so far is no scan of the fabric.
+            fatal(Errc::port_state,
+                  fmt::format("port {}:{} went down during the scan: {}", attrs_.ca_name,
+                              attrs_.port_num, result.error().message));
+            // What is still queued would only fail to be sent, with backoffs in between.
+            queue_.cancel(mad::MadError{Errc::port_state, 0, "not sent: the local port is down"});
+        }
         on(std::move(result));
         --pending_;
     });
@@ -169,8 +206,10 @@ void Scan::start() {
         return;
     }
     if (attrs_.state != mad::PortState::active) {
-        fatal(Errc::port_state, fmt::format("port {} is not active (state {})", port,
-                                            static_cast<int>(attrs_.state)));
+        fatal(Errc::port_state,
+              fmt::format("port {} is {} (state {}), not ACTIVE: check its link and that a "
+                          "subnet manager runs on the fabric",
+                          port, state_name(attrs_.state), static_cast<int>(attrs_.state)));
         return;
     }
     if (attrs_.lid == 0 || attrs_.sm_lid == 0) {
@@ -199,12 +238,57 @@ void Scan::start() {
             break;
         }
     }
+    if (cache_.sm_lid != attrs_.sm_lid) {
+        // Another SM (after a failover, or a new SA implementation): nothing its predecessor
+        // said can be trusted, its capabilities least of all.
+        cache_.clear();
+        cache_.sm_lid = attrs_.sm_lid;
+    }
     if (options_.use_cache && cache_.mask_match) {
         report_.mask_match = *cache_.mask_match;
         report_.mask_match ? query_dm_ports() : query_all_nodes();
         return;
     }
     query_class_port_info();
+}
+
+// The whole records of a GetTable answer. A table that does not decode fails the scan; one
+// that ends in part of a record (the answer was cut short) is used, and the cut is reported:
+// the ports after it are missing from this scan.
+template <wire::SaRecord R>
+std::optional<std::vector<R>> Scan::table(const mad::MadResponse& response) {
+    auto sa = wire::decode_sa_mad(response.mad);
+    auto walk = sa ? wire::walk_sa_table(*sa, R::kName, R::kWireSize)
+                   : Result<wire::SaTable>(Unexpected(sa.error()));
+    auto records =
+        walk ? wire::decode_sa_table<R>(*sa) : Result<std::vector<R>>(Unexpected(walk.error()));
+    if (!records) {
+        fatal(Errc::malformed, fmt::format("subnet administrator at {}: {}", lid_name(sa_.dlid),
+                                           records.error().message));
+        return std::nullopt;
+    }
+    if (walk->trailing_bytes != 0) {
+        problem(
+            fmt::format("subnet administrator at {}: {} table of {} record(s) ends in {} "
+                        "bytes of a cut-off record; the ports after it are missing",
+                        lid_name(sa_.dlid), R::kName, records->size(), walk->trailing_bytes));
+    }
+    return std::move(*records);
+}
+
+// A port that left the SA's answers (its target stopped, its LID changed, the port went
+// away) may come back with other controllers under the same ChangeID (a new agent starts at
+// 1 again): what was cached about it is dropped.
+void Scan::forget_missing(const std::unordered_set<Lid>& present) {
+    std::vector<Lid> gone;
+    for (const auto& [lid, identity] : cache_.ports) {
+        if (present.count(lid) == 0) {
+            gone.push_back(lid);
+        }
+    }
+    for (const Lid lid : gone) {
+        cache_.forget_lid(lid);
+    }
 }
 
 void Scan::query_class_port_info() {
@@ -251,12 +335,8 @@ void Scan::query_dm_ports() {
                               describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
             return;
         }
-        auto sa = wire::decode_sa_mad(result->mad);
-        auto records = sa ? wire::decode_sa_table<wire::PortInfoRecord>(*sa)
-                          : Result<std::vector<wire::PortInfoRecord>>(Unexpected(sa.error()));
+        auto records = table<wire::PortInfoRecord>(*result);
         if (!records) {
-            fatal(Errc::malformed, fmt::format("subnet administrator at {}: {}", lid_name(sa_.dlid),
-                                               records.error().message));
             return;
         }
         std::unordered_set<Lid> seen;
@@ -278,6 +358,7 @@ void Scan::query_dm_ports() {
             w.gid_prefix = r.port_info.gid_prefix;
             ports_.push_back(std::move(w));
         }
+        forget_missing(seen);
         progress(fmt::format("{} port(s) with Device Management", ports_.size()));
         for (std::size_t i = 0; i < ports_.size(); ++i) {
             resolve_port(i);
@@ -297,12 +378,8 @@ void Scan::query_all_nodes() {
                             describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
             return;
         }
-        auto sa = wire::decode_sa_mad(result->mad);
-        auto records = sa ? wire::decode_sa_table<wire::NodeRecord>(*sa)
-                          : Result<std::vector<wire::NodeRecord>>(Unexpected(sa.error()));
+        auto records = table<wire::NodeRecord>(*result);
         if (!records) {
-            fatal(Errc::malformed, fmt::format("subnet administrator at {}: {}", lid_name(sa_.dlid),
-                                               records.error().message));
             return;
         }
         std::unordered_set<Lid> seen;
@@ -318,6 +395,7 @@ void Scan::query_all_nodes() {
             ports_.push_back(std::move(w));
             node_types.push_back(r.node_type);
         }
+        forget_missing(seen);
         progress(fmt::format("{} port(s) in the fabric", ports_.size()));
         for (std::size_t i = 0; i < ports_.size(); ++i) {
             query_port_info(i, node_types[i]);
@@ -338,7 +416,8 @@ void Scan::query_port_info(std::size_t index, std::uint8_t node_type) {
     submit(sa_, wire::build_sa_request(req, record), [this, index](MadResult result) {
         PortWork& port = ports_[index];
         if (!result) {
-            problem(fmt::format("{}: PortInfoRecord: {}", lid_name(port.lid),
+            problem(port,
+                    fmt::format("{}: PortInfoRecord: {}", lid_name(port.lid),
                                 describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
             return;
         }
@@ -346,10 +425,11 @@ void Scan::query_port_info(std::size_t index, std::uint8_t node_type) {
         auto pir = sa ? wire::decode_sa_record<wire::PortInfoRecord>(*sa)
                       : Result<wire::PortInfoRecord>(Unexpected(sa.error()));
         if (!pir) {
-            problem(fmt::format("{}: {}", lid_name(port.lid), pir.error().message));
+            problem(port, fmt::format("{}: {}", lid_name(port.lid), pir.error().message));
             return;
         }
         if (!pir->port_info.is_device_management_supported()) {
+            cache_.forget_lid(port.lid);
             return;
         }
         port.gid_prefix = pir->port_info.gid_prefix;
@@ -415,8 +495,10 @@ void Scan::on_path(std::size_t index, PKey pkey, const MadResult& result) {
                 port.gid_prefix = path->dgid.prefix();
             }
         }
-    } else if (result.error().code != Errc::mad_status) {
-        // A status answer means "no path on this partition"; anything else is a failure.
+    } else if (result.error().code != Errc::mad_status || result.error().status != kNoPathStatus) {
+        // ERR_NO_RECORDS means "no path on this partition" (OpenSM's answer when the two
+        // ports do not share the P_Key); any other status, a redirect included, says nothing
+        // about the partition and is a failure to report.
         port.path_failures.push_back(
             fmt::format("PathRecord for P_Key 0x{:04x}: {}", pkey,
                         describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
@@ -433,7 +515,7 @@ void Scan::on_path(std::size_t index, PKey pkey, const MadResult& result) {
     }
     port.shared = std::move(ordered);
     for (auto& f : port.path_failures) {
-        problem(fmt::format("{}: {}", lid_name(port.lid), f));
+        problem(port, fmt::format("{}: {}", lid_name(port.lid), f));
     }
     if (port.shared.empty()) {
         progress(fmt::format("{} shares no P_Key with this port: skipped", lid_name(port.lid)));
@@ -572,21 +654,25 @@ void Scan::query_services(std::size_t index, std::size_t ioc, std::uint8_t first
     submit(dm_address(port), mad, [this, index, ioc, modifier](MadResult result) {
         PortWork& p = ports_[index];
         IocReport& r = p.report.iocs[ioc];
-        const auto range = fmt::format("ServiceEntries {}-{}", modifier->first, modifier->last);
-        if (!result) {
-            r.error =
-                range + ": " + describe(result.error(), wire::mgmt_class::device_mgmt, attempts());
+        const auto fail = [&](const std::string& why) {
+            // The first block that failed names the problem (a later one, such as the last
+            // block of a lying entry count, would hide it).
+            if (r.error.empty()) {
+                r.error =
+                    fmt::format("ServiceEntries {}-{}: {}", modifier->first, modifier->last, why);
+            }
             p.dm_failed = true;
             dm_done(index);
+        };
+        if (!result) {
+            fail(describe(result.error(), wire::mgmt_class::device_mgmt, attempts()));
             return;
         }
         auto dm = wire::decode_dm_mad(result->mad);
         auto entries = dm ? wire::ServiceEntries::decode(dm->data, *modifier)
                           : Result<wire::ServiceEntries>(Unexpected(dm.error()));
         if (!entries) {
-            r.error = range + ": " + entries.error().message;
-            p.dm_failed = true;
-            dm_done(index);
+            fail(entries.error().message);
             return;
         }
         const auto valid = entries->valid();
@@ -612,13 +698,13 @@ void Scan::dm_done(std::size_t index) {
     // Drop services never filled in (their block failed) so that nothing is invented.
     for (auto& ioc : port.report.iocs) {
         if (!ioc.error.empty()) {
-            problem(fmt::format("{} (GUID 0x{:016x}) slot {}: {}", lid_name(port.lid),
-                                port.port_guid, ioc.slot, ioc.error));
+            problem(port, fmt::format("{} (GUID 0x{:016x}) slot {}: {}", lid_name(port.lid),
+                                      port.port_guid, ioc.slot, ioc.error));
         }
     }
     if (!port.report.error.empty()) {
-        problem(fmt::format("{} (GUID 0x{:016x}): {}", lid_name(port.lid), port.port_guid,
-                            port.report.error));
+        problem(port, fmt::format("{} (GUID 0x{:016x}): {}", lid_name(port.lid), port.port_guid,
+                                  port.report.error));
     }
 }
 
@@ -642,10 +728,11 @@ void Scan::build_targets() {
                     }
                     if (!login::make_option(login::Key::id_ext, *id_ext)) {
                         if (pkey == port.shared.front()) {
-                            problem(fmt::format(
-                                "{} slot {} service {} '{}': the id_ext is not 1-16 hex "
-                                "digits; skipped",
-                                lid_name(port.lid), ioc.slot, s, entry.name.display()));
+                            problem(port,
+                                    fmt::format(
+                                        "{} slot {} service {} '{}': the id_ext is not 1-16 hex "
+                                        "digits; skipped",
+                                        lid_name(port.lid), ioc.slot, s, entry.name.display()));
                         }
                         continue;
                     }
@@ -669,6 +756,9 @@ void Scan::build_targets() {
             }
         }
         report_.ports.push_back(port.report);
+    }
+    for (auto& port : ports_) {
+        std::move(port.problems.begin(), port.problems.end(), std::back_inserter(report_.problems));
     }
 }
 

@@ -1,5 +1,8 @@
 #include <algorithm>
+#include <iterator>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include <srpadm/discovery/mad_queue.hpp>
 
@@ -17,6 +20,11 @@ MadQueue::MadQueue(mad::MadEndpoint& endpoint, QueueLimits limits, RetryPolicy p
 
 void MadQueue::submit(const mad::MadRequest& request, mad::MadCallback done) {
     ++stats_.submitted;
+    if (cancelled_) {
+        ++stats_.failed;
+        done(tl::unexpected(*cancelled_));
+        return;
+    }
     enqueue(Item{request, std::move(done), 0, next_seq_++}, false);
     pump();
 }
@@ -30,22 +38,57 @@ void MadQueue::enqueue(Item item, bool front) {
     }
 }
 
+void MadQueue::cancel(const mad::MadError& error) {
+    if (cancelled_) {
+        return;
+    }
+    cancelled_ = error;
+    std::vector<Item> ended;
+    for (auto& [key, waiting] : backoff_) {
+        endpoint_.loop().cancel(waiting.first);
+        ended.push_back(std::move(waiting.second));
+    }
+    backoff_.clear();
+    for (auto* queue : {&sa_queue_, &other_queue_}) {
+        std::move(queue->begin(), queue->end(), std::back_inserter(ended));
+        queue->clear();
+    }
+    for (auto& item : ended) {
+        ++stats_.failed;
+        item.done(tl::unexpected(error));
+    }
+}
+
 // Sends queued requests in submission order while the windows allow. An SA request that does
 // not fit the SA window waits without blocking the requests queued behind it.
+//
+// An endpoint may complete a request inside send() (a send that fails at once), and the
+// completion may submit more and call pump() again. Only the outermost pump() takes requests
+// off the queues; a nested call asks it to look once more, since a request it passed over
+// may fit the windows now.
 void MadQueue::pump() {
-    while (outstanding_ < limits_.window) {
-        const bool sa_ok = !sa_queue_.empty() && sa_outstanding_ < limits_.sa_window;
-        const bool other_ok = !other_queue_.empty();
-        if (!sa_ok && !other_ok) {
-            return;
-        }
-        const bool take_sa =
-            sa_ok && (!other_ok || sa_queue_.front().seq < other_queue_.front().seq);
-        auto& queue = take_sa ? sa_queue_ : other_queue_;
-        Item item = std::move(queue.front());
-        queue.pop_front();
-        launch(std::move(item));
+    if (pumping_) {
+        pump_again_ = true;
+        return;
     }
+    pumping_ = true;
+    do {
+        pump_again_ = false;
+        while (outstanding_ < limits_.window) {
+            const bool sa_ok = !sa_queue_.empty() && sa_outstanding_ < limits_.sa_window;
+            const bool other_ok = !other_queue_.empty();
+            if (!sa_ok && !other_ok) {
+                break;
+            }
+            const bool take_sa =
+                sa_ok && (!other_ok || sa_queue_.front().seq < other_queue_.front().seq);
+            auto& queue = take_sa ? sa_queue_ : other_queue_;
+            Item item = std::move(queue.front());
+            queue.pop_front();
+            launch(std::move(item));
+        }
+    } while (pump_again_);
+    pumping_ = false;
 }
 
 void MadQueue::launch(Item item) {
@@ -105,16 +148,20 @@ void MadQueue::on_result(Item item, mad::MadResult result) {
                 break;
         }
     }
-    if (retry && item.attempt < policy_.retries) {
+    if (retry && !cancelled_ && item.attempt < policy_.retries) {
         ++item.attempt;
-        ++waiting_;
         const auto delay = backoff_for(item.attempt);
-        auto shared = std::make_shared<Item>(std::move(item));
-        endpoint_.loop().after(delay, [this, shared] {
-            --waiting_;
-            enqueue(std::move(*shared), true);
+        const std::uint64_t key = next_backoff_++;
+        const auto timer = endpoint_.loop().after(delay, [this, key] {
+            const auto it = backoff_.find(key);
+            if (it == backoff_.end()) {
+                return;
+            }
+            enqueue(std::move(it->second.second), true);
+            backoff_.erase(it);
             pump();
         });
+        backoff_.emplace(key, std::make_pair(timer, std::move(item)));
         pump();
         return;
     }

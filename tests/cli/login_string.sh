@@ -4,26 +4,9 @@
 # Usage: login_string.sh <path-to-srpadm> <source-dir>
 set -u
 bin=$1
-errf=$(mktemp)
-trap 'rm -f "$errf"' EXIT
-failures=0
-
-# run ARGS...: sets out (exact stdout), err (stderr) and status.
-run() {
-    out=$("$bin" login-string "$@" 2>"$errf"; rc=$?; printf x; exit $rc)
-    status=$?
-    out=${out%x}
-    err=$(cat "$errf")
-}
-
-bad() {
-    echo "FAIL: $1"
-    echo "  args:   ${*:2}"
-    echo "  status: $status"
-    echo "  stdout: $out"
-    echo "  stderr: $err"
-    failures=$((failures + 1))
-}
+subcommand=login-string
+# shellcheck source=lib/run.sh
+source "$(dirname "$0")/lib/run.sh"
 
 # ok WANT ARGS...: exit 0, stdout is WANT and one newline, stderr empty.
 ok() {
@@ -113,8 +96,4 @@ refused 2 "'dgid=1' is an address key; use --dgid instead" "${ib[@]}" -o dgid=1
 refused 2 "excludes" --check "$line" --id-ext 1
 refused 2 "bogus" "${ib[@]}" --bogus
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures check(s) failed"
-    exit 1
-fi
-echo "login-string: all checks passed"
+finish

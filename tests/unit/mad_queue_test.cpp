@@ -18,7 +18,7 @@ using namespace srpadm::mad;
 // A scripted endpoint: `answer` decides, per attempt, whether and how a request is answered.
 class ScriptedEndpoint final : public MadEndpoint {
   public:
-    enum class Action { respond, drop, busy, status };
+    enum class Action { respond, drop, busy, status, fail_now };
     std::function<Action(const MadBuffer&, int attempt)> answer;
     Duration latency = microseconds(100);
     std::map<std::uint16_t, int> attempts_by_attr;
@@ -28,12 +28,16 @@ class ScriptedEndpoint final : public MadEndpoint {
     EventLoop& loop() override { return loop_; }
     Result<PortAttributes> port_attributes() override { return PortAttributes{}; }
     void send(MadRequest request, TimePoint deadline, MadCallback done) override {
-        tracker_.start(request.mad, deadline, std::move(done));
+        const auto tid = tracker_.start(request.mad, deadline, std::move(done));
         send_times.push_back(loop_.now());
         const auto attr = static_cast<std::uint16_t>((request.mad[16] << 8) | request.mad[17]);
         const int attempt = ++attempts_by_attr[attr];
         const Action action = answer ? answer(request.mad, attempt) : Action::respond;
         if (action == Action::drop) {
+            return;
+        }
+        if (action == Action::fail_now) {
+            tracker_.fail_send(tid, "the port is down");  // completes inside send()
             return;
         }
         MadResponse r;
@@ -160,6 +164,74 @@ TEST_F(QueueTest, OtherStatusEndsAtOnce) {
     EXPECT_EQ(got->error().code, Errc::mad_status);
     EXPECT_EQ(got->error().status, 0x0100);
     EXPECT_EQ(q.stats().attempts, 1U);
+}
+
+TEST_F(QueueTest, SendsThatFailInsideSendLeaveTheQueueWhole) {
+    // Four requests that get no answer fill the window and the rest wait in the queue. When
+    // they time out, the queue sends the waiting ones to an endpoint that now refuses every
+    // send on the spot (its port went down): each completes inside send(), and the caller's
+    // callback submits more from there. Every request must complete exactly once.
+    ep.answer = [](const MadBuffer& mad, int) {
+        return mad[17] == 0x01 ? ScriptedEndpoint::Action::drop
+                               : ScriptedEndpoint::Action::fail_now;
+    };
+    RetryPolicy p;
+    p.timeout = milliseconds(100);
+    p.retries = 1;
+    p.backoff = milliseconds(1);
+    MadQueue q(ep, QueueLimits{4, 2}, p);
+    int completed = 0;
+    std::function<void(int)> submit = [&](int i) {
+        const std::uint16_t attr = i < 4 ? 0x0001 : static_cast<std::uint16_t>(0x100 + i);
+        q.submit(make(i % 3 == 0 ? 0x03 : 0x06, attr), [&, i](MadResult r) {
+            EXPECT_FALSE(r.has_value());
+            ++completed;
+            if (i >= 4 && i < 100) {
+                submit(i + 100);
+            }
+        });
+    };
+    for (int i = 0; i < 100; ++i) {
+        submit(i);
+    }
+    EXPECT_EQ(q.queued(), 96U);
+    loop.run();
+    EXPECT_EQ(completed, 100 + 96);
+    EXPECT_TRUE(q.idle());
+    EXPECT_EQ(q.stats().failed, 196U);
+    EXPECT_EQ(q.stats().attempts, 2U * 196U);
+}
+
+TEST_F(QueueTest, CancelEndsWhatIsNotSentAtOnce) {
+    // Attribute 0x0001 is never answered.
+    ep.answer = [](const MadBuffer& mad, int) {
+        return mad[17] == 0x01 ? ScriptedEndpoint::Action::drop : ScriptedEndpoint::Action::respond;
+    };
+    RetryPolicy p;
+    p.timeout = milliseconds(100);
+    MadQueue q(ep, QueueLimits{2, 2}, p);
+    std::vector<Errc> ended;
+    const auto record = [&](MadResult r) { ended.push_back(r ? Errc::internal : r.error().code); };
+    // Two time out at 100 ms and wait out their backoff (100-125 ms).
+    q.submit(make(0x06, 0x0001), record);
+    q.submit(make(0x06, 0x0001), record);
+    loop.run_until([&] { return clock.now() >= TimePoint{} + milliseconds(150); });
+    // Two more fill the window; a fifth waits in the queue.
+    q.submit(make(0x06, 0x0001), record);
+    q.submit(make(0x06, 0x0001), record);
+    q.submit(make(0x06, 0x0010), record);
+    ASSERT_TRUE(ended.empty());
+    q.cancel(MadError{Errc::port_state, 0, "port down"});
+    // The queued one and the two in backoff end now, with the error given.
+    EXPECT_EQ(ended, (std::vector<Errc>{Errc::port_state, Errc::port_state, Errc::port_state}));
+    q.submit(make(0x06, 0x0011), record);
+    EXPECT_EQ(ended.size(), 4U);
+    // The two in flight end at their deadline, and are not sent again.
+    loop.run();
+    EXPECT_EQ(ended.size(), 6U);
+    EXPECT_EQ(ended.back(), Errc::timeout);
+    EXPECT_EQ(ep.send_times.size(), 4U);
+    EXPECT_TRUE(q.idle());
 }
 
 }  // namespace

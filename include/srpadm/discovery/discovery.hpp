@@ -92,7 +92,9 @@ struct DiscoveryReport {
 
 // Answers kept between scans of one local port. Drop them on the events that change them
 // (see the daemon): everything on an SM change or client reregistration; the port entries on
-// a local LID or P_Key change; one LID's entry on traps 64/65/144/145 about it.
+// a local LID or P_Key change; one LID's entry on traps 64/65/144/145 about it. A scan also
+// drops everything itself when it finds the SM at another LID, and a port's entries when the
+// port is no longer among the SA's DM ports.
 class DiscoveryCache {
   public:
     struct PortIdentity {
@@ -106,11 +108,13 @@ class DiscoveryCache {
         std::vector<IocReport> iocs;
     };
 
+    Lid sm_lid = 0;  // the SM whose SA gave these answers
     std::optional<bool> mask_match;
     std::unordered_map<Lid, PortIdentity> ports;
     std::unordered_map<Guid, IouContents> iou;  // by target port GUID
 
     void clear() {
+        sm_lid = 0;
         mask_match.reset();
         ports.clear();
         iou.clear();

@@ -6,7 +6,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <optional>
 #include <random>
+#include <utility>
 
 #include <srpadm/mad/endpoint.hpp>
 
@@ -44,9 +47,15 @@ class MadQueue {
     // the last attempt.
     void submit(const mad::MadRequest& request, mad::MadCallback done);
 
+    // Ends every request not yet sent (queued, or waiting out a backoff) with `error` now,
+    // and every later submission as soon as it is made; requests in flight end as their
+    // answers, deadlines or errors come, without retries. For a caller that gives up (its
+    // port went down). Only the first call counts.
+    void cancel(const mad::MadError& error);
+
     std::size_t outstanding() const { return outstanding_; }
     std::size_t queued() const { return sa_queue_.size() + other_queue_.size(); }
-    bool idle() const { return outstanding_ == 0 && queued() == 0 && waiting_ == 0; }
+    bool idle() const { return outstanding_ == 0 && queued() == 0 && backoff_.empty(); }
     const QueueStats& stats() const { return stats_; }
     const RetryPolicy& policy() const { return policy_; }
     const QueueLimits& limits() const { return limits_; }
@@ -76,7 +85,12 @@ class MadQueue {
     std::uint64_t next_seq_ = 0;
     std::size_t outstanding_ = 0;
     std::size_t sa_outstanding_ = 0;
-    std::size_t waiting_ = 0;  // in backoff
+    // Requests waiting out a backoff, by a key of ours: the timer that resends each.
+    std::map<std::uint64_t, std::pair<mad::EventLoop::TimerId, Item>> backoff_;
+    std::uint64_t next_backoff_ = 0;
+    std::optional<mad::MadError> cancelled_;
+    bool pumping_ = false;     // pump() is walking the queue further up the stack
+    bool pump_again_ = false;  // ... and must walk it once more when done
     std::minstd_rand jitter_;
     QueueStats stats_;
 };

@@ -111,6 +111,15 @@ void RequestTracker::fail_send(std::uint32_t tid, std::string message) {
     finish(it, tl::unexpected(MadError{Errc::send_failed, 0, std::move(message)}));
 }
 
+void RequestTracker::fail_timeout(std::uint32_t tid, std::string message) {
+    auto it = pending_.find(tid);
+    if (it == pending_.end()) {
+        return;
+    }
+    ++stats_.timeouts;
+    finish(it, tl::unexpected(MadError{Errc::timeout, 0, std::move(message)}));
+}
+
 void RequestTracker::fail_all(const MadError& error) {
     while (!pending_.empty()) {
         finish(pending_.begin(), tl::unexpected(error));

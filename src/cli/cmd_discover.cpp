@@ -1,7 +1,7 @@
 // srpadm discover: find the SRP targets the local port can reach and print them.
-#include <csignal>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -102,8 +102,7 @@ int scan_and_print(mad::MadEndpoint& endpoint, const DiscoverArgs& args, const C
     return static_cast<int>(problems.empty() ? ExitStatus::ok : ExitStatus::partial);
 }
 
-int run_simulated(const DiscoverArgs& args, const Context& ctx,
-                  const model::LoginPolicy& policy) {
+int run_simulated(const DiscoverArgs& args, const Context& ctx, const model::LoginPolicy& policy) {
     auto file = sim::load_fabric(args.fabric);
     if (!file) {
         return static_cast<int>(report(file.error()));

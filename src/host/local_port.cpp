@@ -50,8 +50,7 @@ Unexpected bad_content(const Sysfs& sysfs, const std::string& file, std::string_
 }
 
 // A numeric sysfs file, or an error naming it.
-Result<std::uint64_t> read_number(const Sysfs& sysfs, const std::string& file,
-                                  std::uint64_t max) {
+Result<std::uint64_t> read_number(const Sysfs& sysfs, const std::string& file, std::uint64_t max) {
     auto text = sysfs.read(file);
     if (!text) {
         return port_error(text.error());
@@ -74,7 +73,7 @@ Result<std::vector<PKey>> read_pkeys(const Sysfs& sysfs, const std::string& dir)
         if (!index || *index > kMaxPKeyIndex) {
             continue;  // not a table entry (libibumad skips non-numeric names too)
         }
-        auto value = read_number(sysfs, dir + "/pkeys/" + name, 0xffff);
+        auto value = read_number(sysfs, fmt::format("{}/pkeys/{}", dir, name), 0xffff);
         if (!value) {
             return Unexpected(value.error());
         }
@@ -108,8 +107,7 @@ Result<UmadDevice> umad_for(const std::vector<UmadDevice>& devices, std::string_
     }
     return fail(Errc::not_found,
                 fmt::format("port {} has no umad device in {} (is the ib_umad module loaded?)",
-                            port_name(ca, port),
-                            sysfs.path("class/infiniband_mad").string()));
+                            port_name(ca, port), sysfs.path("class/infiniband_mad").string()));
 }
 
 std::string joined(const std::vector<std::string>& names) {
@@ -135,13 +133,13 @@ Result<UmadDevice> parse_umad_name(std::string_view text, const std::vector<Umad
         }
     }
     std::vector<std::string> known;
+    known.reserve(devices.size());
     for (const auto& d : devices) {
         known.push_back(fmt::format("umad{} ({})", d.index, port_name(d.ca_name, d.port)));
     }
     return fail(Errc::not_found,
-                fmt::format("umad device '{}' does not exist: no {}/umad{}; umad devices: {}",
-                            text, sysfs.path("class/infiniband_mad").string(), *index,
-                            joined(known)));
+                fmt::format("umad device '{}' does not exist: no {}/umad{}; umad devices: {}", text,
+                            sysfs.path("class/infiniband_mad").string(), *index, joined(known)));
 }
 
 }  // namespace
@@ -380,8 +378,8 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
 
     auto devices = rdma_devices(sysfs);
     if (!devices || devices->empty()) {
-        return fail(Errc::not_found, fmt::format("no RDMA devices in {}",
-                                                 sysfs.path("class/infiniband").string()));
+        return fail(Errc::not_found,
+                    fmt::format("no RDMA devices in {}", sysfs.path("class/infiniband").string()));
     }
     std::vector<std::string> candidates = *devices;
     if (!request.ca_name.empty()) {
@@ -441,10 +439,10 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
             }
         }
     }
-    constexpr const char* kReasons[] = {"the first ACTIVE InfiniBand port",
-                                        "no port is ACTIVE; the first InfiniBand port with link up",
-                                        "no port is ACTIVE or has link up; the first InfiniBand "
-                                        "port that is not disabled"};
+    constexpr const char* kReasons[] = {
+        "the first ACTIVE InfiniBand port",
+        "no port is ACTIVE; the first InfiniBand port with link up",
+        ("no port is ACTIVE or has link up; the first InfiniBand port that is not disabled")};
     for (std::size_t rank = 0; rank < 3; ++rank) {
         if (best[rank]) {
             const auto& a = best[rank]->attributes;
@@ -455,8 +453,7 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
             return SelectedPort{std::move(*best[rank]), std::move(*umad), kReasons[rank]};
         }
     }
-    const std::string where =
-        request.ca_name.empty() ? std::string("any device") : request.ca_name;
+    const std::string where = request.ca_name.empty() ? std::string("any device") : request.ca_name;
     if (!roce.empty() && unusable.empty()) {
         return fail(Errc::unsupported,
                     fmt::format("{} has only RoCE ports (link layer Ethernet: {}); SRP discovery "

@@ -1,12 +1,11 @@
-#include <dirent.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <system_error>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -48,7 +47,8 @@ Result<std::string> Sysfs::read(std::string_view relative) const {
         if (missing(err)) {
             return fail(Errc::not_found, fmt::format("{}: no such file", p.string()));
         }
-        return fail(Errc::io, fmt::format("{}: cannot be read: {}", p.string(), std::strerror(err)));
+        return fail(Errc::io,
+                    fmt::format("{}: cannot be read: {}", p.string(), std::strerror(err)));
     }
     const FdCloser closer{fd};
     std::string s;

@@ -1,12 +1,13 @@
 // The only code that includes <infiniband/umad.h>: everything else reaches MADs through
 // mad::MadEndpoint.
-#include <arpa/inet.h>
-
 #include <algorithm>
+#include <arpa/inet.h>
 #include <array>
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <infiniband/umad.h>
@@ -102,17 +103,27 @@ Result<std::unique_ptr<UmadEndpoint>> UmadEndpoint::open(mad::EventLoop& loop,
     const int fd = umad_open_port(attrs.ca_name.c_str(), static_cast<int>(attrs.port_num));
     if (fd < 0) {
         const int err = errno != 0 ? errno : -fd;
-        return fail(Errc::port_state,
-                    fmt::format("cannot open {}: {}{}", port_label(ep->selected_),
-                                std::strerror(err),
-                                err == EACCES || err == EPERM
-                                    ? " (MAD access needs root or the rdma group's udev rule)"
-                                    : ""));
+        return fail(
+            Errc::port_state,
+            fmt::format("cannot open {}: {}{}", port_label(ep->selected_), std::strerror(err),
+                        err == EACCES || err == EPERM
+                            ? " (MAD access needs root or the rdma group's udev rule)"
+                            : ""));
     }
     ep->fd_ = fd;
     auto registered = ep->register_agents(options);
     if (!registered) {
         return Unexpected(registered.error());
+    }
+    if (options.issm) {
+        char path[256] = {};
+        if (umad_get_issm_path(attrs.ca_name.c_str(), static_cast<int>(attrs.port_num), path,
+                               sizeof(path)) < 0 ||
+            (ep->issm_fd_ = ::open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+            return fail(Errc::port_state,
+                        fmt::format("cannot open the issm device of {}: {}",
+                                    port_label(ep->selected_), std::strerror(errno)));
+        }
     }
     ep->receiver_ = std::thread([p = ep.get()] { p->receive_loop(); });
     return ep;
@@ -160,8 +171,7 @@ Result<void> UmadEndpoint::register_agents(const UmadOptions& options) {
     agents_.emplace_back(kDmClass, dm);
 
     for (const auto& s : options.serve) {
-        if (s.mgmt_class == kSaClass || s.mgmt_class == kDmClass ||
-            agent_for(s.mgmt_class) >= 0) {
+        if (s.mgmt_class == kSaClass || s.mgmt_class == kDmClass || agent_for(s.mgmt_class) >= 0) {
             continue;
         }
         const int id = reg(s.mgmt_class, s.class_version, 0, served_methods(options, s.mgmt_class));
@@ -174,6 +184,11 @@ Result<void> UmadEndpoint::register_agents(const UmadOptions& options) {
 }
 
 UmadEndpoint::~UmadEndpoint() {
+    // The issm device first, while the agents are still registered: under libumad2sim the
+    // IsSM change sends trap 144, which may come back to this very port (the SM's).
+    if (issm_fd_ >= 0) {
+        ::close(issm_fd_);
+    }
     stop_.store(true);
     if (receiver_.joinable()) {
         receiver_.join();
@@ -206,8 +221,8 @@ Result<mad::PortAttributes> UmadEndpoint::port_attributes() {
     return std::move(port->attributes);
 }
 
-Result<void> UmadEndpoint::write(int agent, const mad::MadAddress& to, const mad::MadBuffer& mad,
-                                 int timeout_ms) {
+Result<void> UmadEndpoint::write(int agent, const mad::MadAddress& to,
+                                 std::span<const std::uint8_t> mad, int timeout_ms) {
     std::vector<std::uint8_t> buf(umad_size() + mad.size(), 0);
     void* umad = buf.data();
     std::memcpy(umad_get_mad(umad), mad.data(), mad.size());
@@ -265,6 +280,16 @@ void UmadEndpoint::close(const std::string& why) {
 }
 
 Result<void> UmadEndpoint::send_unanswered(const mad::MadAddress& to, const mad::MadBuffer& mad) {
+    return send_unanswered(to, std::span<const std::uint8_t>(mad));
+}
+
+Result<void> UmadEndpoint::send_unanswered(const mad::MadAddress& to,
+                                           std::span<const std::uint8_t> mad) {
+    constexpr std::size_t kHeader = 24;
+    if (mad.size() < kHeader) {
+        return fail(Errc::send_failed,
+                    fmt::format("a MAD of {} bytes has no whole header", mad.size()));
+    }
     const int agent = agent_for(mad[1]);
     if (agent < 0 || fd_ < 0) {
         return fail(Errc::send_failed,
@@ -294,8 +319,8 @@ void UmadEndpoint::receive_loop() {
         const int rc = umad_recv(fd_, buf.data(), &length, wait_ms);
         if (rc >= 0) {
             void* umad = buf.data();
-            const auto n = static_cast<std::size_t>(std::clamp(length, 0, static_cast<int>(
-                                                                              buf.size() - header)));
+            const auto n = static_cast<std::size_t>(
+                std::clamp(length, 0, static_cast<int>(buf.size() - header)));
             const auto* bytes = static_cast<const std::uint8_t*>(umad_get_mad(umad));
             const ib_mad_addr_t* addr = umad_get_mad_addr(umad);
             Received r;
@@ -320,8 +345,7 @@ void UmadEndpoint::receive_loop() {
         if (err == ETIMEDOUT || err == EWOULDBLOCK || err == EAGAIN || err == EINTR) {
             continue;  // nothing yet (libumad2sim's read() says EWOULDBLOCK as a return value)
         }
-        if (err == ENOSPC && length > 0 &&
-            static_cast<std::size_t>(length) + header > buf.size()) {
+        if (err == ENOSPC && length > 0 && static_cast<std::size_t>(length) + header > buf.size()) {
             // The kernel kept the MAD (a reassembled RMPP answer) and said how long it is.
             buf.resize(header + static_cast<std::size_t>(length));
             continue;
@@ -337,11 +361,11 @@ void UmadEndpoint::deliver(Received received) {
     if (received.status != 0) {
         // Our own request came back: no answer will come for it.
         if (!response && m.size() >= 16) {
-            tracker_.fail_timeout(be32(&m[12]),
-                                  fmt::format("no answer: umad status {} ({}): the kernel's "
-                                              "timeout ran out or the request was not delivered",
-                                              received.status,
-                                              std::strerror(static_cast<int>(received.status))));
+            tracker_.fail_timeout(
+                be32(&m[12]),
+                fmt::format("no answer: umad status {} ({}): the kernel's "
+                            "timeout ran out or the request was not delivered",
+                            received.status, std::strerror(static_cast<int>(received.status))));
         }
         return;
     }

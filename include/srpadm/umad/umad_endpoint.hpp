@@ -30,6 +30,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,11 +51,16 @@ struct ServedClass {
 };
 
 struct UmadOptions {
-    host::PortRequest port;                   // empty: the first ACTIVE InfiniBand port
+    host::PortRequest port;  // empty: the first ACTIVE InfiniBand port
     std::filesystem::path sysfs_root = "/sys";
     std::chrono::milliseconds receive_timeout{100};  // umad_recv() wait; bounds shutdown time
     bool sa_reports = true;                          // ask for unsolicited SA Reports
     std::vector<ServedClass> serve;
+    // Open the port's issm device once the agents are registered (IsSM set while it is open).
+    // Only test fixtures need it: under libumad2sim a port's unsolicited MADs go to its issm
+    // client alone, and the IsSM change makes ibsim send trap 144 to the SM's LID, which must
+    // find the agents already registered when that LID is this port's.
+    bool issm = false;
 };
 
 class UmadEndpoint final : public mad::MadEndpoint {
@@ -73,6 +79,10 @@ class UmadEndpoint final : public mad::MadEndpoint {
     Result<mad::PortAttributes> port_attributes() override;
     void send(mad::MadRequest request, mad::TimePoint deadline, mad::MadCallback done) override;
     Result<void> send_unanswered(const mad::MadAddress& to, const mad::MadBuffer& mad) override;
+    // The same with the MAD's own length (at least the 24-byte header): an answer as short as
+    // its content, as OpenSM sends a GetTableResp of one MAD. (A receiver sees exactly these
+    // bytes under libumad2sim; a kernel pads a non-RMPP MAD to 256 bytes.)
+    Result<void> send_unanswered(const mad::MadAddress& to, std::span<const std::uint8_t> mad);
     void set_unsolicited_handler(std::function<void(const mad::MadResponse&)> handler) override;
     // Stored only: port events need verbs asynchronous events, which this endpoint does not
     // read yet.
@@ -99,7 +109,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
                  std::chrono::milliseconds receive_timeout);
     Result<void> register_agents(const UmadOptions& options);
     int agent_for(std::uint8_t mgmt_class) const;
-    Result<void> write(int agent, const mad::MadAddress& to, const mad::MadBuffer& mad,
+    Result<void> write(int agent, const mad::MadAddress& to, std::span<const std::uint8_t> mad,
                        int timeout_ms);
     void receive_loop();
     void deliver(Received received);
@@ -109,6 +119,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
     host::SelectedPort selected_;
     std::chrono::milliseconds receive_timeout_;
     int fd_ = -1;
+    int issm_fd_ = -1;
     std::vector<std::pair<std::uint8_t, int>> agents_;  // (class, agent id)
     bool reports_available_ = false;
     std::vector<std::string> notes_;

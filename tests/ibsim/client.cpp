@@ -442,6 +442,10 @@ int cmd_dm_responder(Client& c, const std::string& path, bool silent) {
             return;
         }
         ++received;
+        emit({{"event", "request"},
+               {"attr", (m.mad[16] << 8) | m.mad[17]},
+               {"slid", m.slid},
+               {"silent", silent}});
         if (silent) {
             return;
         }

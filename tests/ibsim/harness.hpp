@@ -67,6 +67,7 @@ class Background {
     // SIGTERM, up to `grace` to end, then SIGKILL. Returns the exit code (128 + signal).
     int stop(std::chrono::milliseconds grace = 3s);
     bool running() const { return !status_.has_value(); }
+    pid_t pid() const { return pid_; }
 
   private:
     pid_t pid_;

@@ -1,7 +1,10 @@
 // The real UmadEndpoint against real third-party parts: ibsim, OpenSM and libumad2sim.so,
 // with infiniband-diags (ibnetdiscover, smpquery, saquery) as the oracle for what OpenSM
 // configured. Every test gets its own fabric (harness.hpp). Only what fits one 256-byte MAD
-// is asserted (libumad2sim has no RMPP), and nothing in bytes 232-255 of a MAD.
+// is asserted (libumad2sim has no RMPP), and nothing past byte 223 of a MAD: libumad2sim
+// 0.10 queues each received MAD in a 288-byte buffer after a 64-byte umad header, so bytes
+// 224-255 arrive as whatever follows that buffer in its heap (the fourth entry of a
+// ServiceEntries block came back as "srpadm.test.thre" with a random service ID).
 #include <arpa/inet.h>
 #include <chrono>
 #include <regex>
@@ -333,7 +336,8 @@ TEST_F(Ibsim, DeviceManagementRoundTrips) {
     EXPECT_EQ(p["service_entries"], ioc.services.size());
     EXPECT_EQ(p["id_string"], ioc.id_string);
 
-    // Two blocks: entries 0-3 and 4. Only a block's first three entries are checked.
+    // Two blocks: entries 0-3 and 4. Only a block's first three entries are checked (the
+    // fourth lies in bytes 208-255).
     const auto& b0 = lines[2];
     ASSERT_TRUE(b0["ok"].get<bool>()) << b0.dump();
     EXPECT_EQ(b0["first"], 0);
@@ -414,6 +418,35 @@ TEST_F(Ibsim, DiscoverPrintsWhatTheDmResponderServes) {
     EXPECT_EQ(listing.exit_code, 0) << listing.describe();
     EXPECT_NE(listing.out.find("srpadm ibsim target"), std::string::npos) << listing.out;
     EXPECT_NE(listing.out.find("SRP.T10:0002C90300B00030"), std::string::npos) << listing.out;
+}
+
+}  // namespace
+}  // namespace srpadm::ibsim_test
+
+namespace srpadm::ibsim_test {
+namespace {
+
+TEST_F(Ibsim, DiscoverStopsCleanlyOnSigterm) {
+    // A scan waiting on a DM port that never answers, with a 20 s deadline per MAD: SIGTERM
+    // must end it at once and let it exit normally. (Under libumad2sim an exit() from the
+    // signal handler would deadlock against the receive thread in umad_recv; a normal exit
+    // runs libumad2sim's cleanup, which removes the process's sys-<pid> folder.)
+    ASSERT_TRUE(h->stop_opensm()) << h->opensm_log();
+    auto sa = background(kSm, {"sa-responder", h->fabric_file().string(), "--issm"}, false);
+    ASSERT_TRUE(sa && sa->wait_for("\"ready\"")) << (sa ? sa->errors() : "");
+    auto dm = background(kTarget, {"dm-responder", h->fabric_file().string(), "--silent"}, true);
+    ASSERT_TRUE(dm && dm->wait_for("\"ready\"")) << (dm ? dm->errors() : "");
+
+    auto scan = h->start(kInitiator.name, {SRPADM_BINARY, "discover", "-t", "20000", "-r", "0"});
+    ASSERT_TRUE(scan);
+    ASSERT_TRUE(dm->wait_for("\"event\":\"request\"", 10s)) << scan->errors();
+    const auto asked = std::chrono::steady_clock::now();
+    const int status = scan->stop(5s);
+    const auto took = std::chrono::steady_clock::now() - asked;
+    EXPECT_LT(took, 2s);
+    EXPECT_EQ(status, 6) << scan->errors();  // finished, with the DM port reported as failed
+    EXPECT_NE(scan->errors().find("interrupted"), std::string::npos) << scan->errors();
+    EXPECT_FALSE(fs::exists(h->dir() / "run" / fmt::format("sys-{}", scan->pid())));
 }
 
 }  // namespace

@@ -13,17 +13,14 @@
 #include <infiniband/umad.h>
 
 #include <srpadm/umad/umad_endpoint.hpp>
+#include <srpadm/wire/mad.hpp>
 
 namespace srpadm::umad {
 namespace {
 
-constexpr std::uint8_t kSaClass = 0x03;
-constexpr std::uint8_t kSaVersion = 2;
-constexpr std::uint8_t kDmClass = 0x06;
-constexpr std::uint8_t kDmVersion = 1;
+constexpr std::uint8_t kSaClass = wire::mgmt_class::subn_adm;
+constexpr std::uint8_t kDmClass = wire::mgmt_class::device_mgmt;
 constexpr std::uint8_t kRmppVersion = 1;
-constexpr std::uint8_t kReportMethod = 0x06;
-constexpr std::uint8_t kResponseBit = 0x80;
 constexpr std::uint8_t kDefaultHopLimit = 255;
 constexpr auto kErrorPause = std::chrono::milliseconds(10);
 
@@ -42,11 +39,6 @@ class MethodMask {
     static constexpr unsigned kBits = sizeof(unsigned long) * 8;
     std::array<unsigned long, 16 / sizeof(unsigned long)> words_{};
 };
-
-std::uint32_t be32(const std::uint8_t* p) {
-    return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
-           (static_cast<std::uint32_t>(p[2]) << 8) | p[3];
-}
 
 std::string port_label(const host::SelectedPort& s) {
     return fmt::format("{}:{} ({})", s.port.attributes.ca_name, s.port.attributes.port_num,
@@ -146,12 +138,12 @@ Result<void> UmadEndpoint::register_agents(const UmadOptions& options) {
     std::vector<std::uint8_t> sa_methods = served_methods(options, kSaClass);
     const bool serving_sa = !sa_methods.empty();
     if (options.sa_reports) {
-        sa_methods.push_back(kReportMethod);
+        sa_methods.push_back(wire::method::report);
     }
-    int sa = reg(kSaClass, kSaVersion, kRmppVersion, sa_methods);
+    int sa = reg(kSaClass, wire::class_version::sa, kRmppVersion, sa_methods);
     reports_available_ = sa >= 0 && options.sa_reports;
     if (sa < 0 && options.sa_reports && !serving_sa) {
-        sa = reg(kSaClass, kSaVersion, kRmppVersion, {});
+        sa = reg(kSaClass, wire::class_version::sa, kRmppVersion, {});
         if (sa >= 0) {
             notes_.push_back(fmt::format(
                 "the SA agent on {} could not claim the Report method (another agent may hold "
@@ -164,7 +156,7 @@ Result<void> UmadEndpoint::register_agents(const UmadOptions& options) {
     }
     agents_.emplace_back(kSaClass, sa);
 
-    const int dm = reg(kDmClass, kDmVersion, 0, served_methods(options, kDmClass));
+    const int dm = reg(kDmClass, wire::class_version::dm, 0, served_methods(options, kDmClass));
     if (dm < 0) {
         return refused(kDmClass);
     }
@@ -285,8 +277,7 @@ Result<void> UmadEndpoint::send_unanswered(const mad::MadAddress& to, const mad:
 
 Result<void> UmadEndpoint::send_unanswered(const mad::MadAddress& to,
                                            std::span<const std::uint8_t> mad) {
-    constexpr std::size_t kHeader = 24;
-    if (mad.size() < kHeader) {
+    if (mad.size() < wire::MadHeader::kWireSize) {
         return fail(Errc::send_failed,
                     fmt::format("a MAD of {} bytes has no whole header", mad.size()));
     }
@@ -356,20 +347,23 @@ void UmadEndpoint::receive_loop() {
 }
 
 void UmadEndpoint::deliver(Received received) {
-    auto& m = received.response.mad;
-    const bool response = m.size() > 3 && (m[3] & kResponseBit) != 0;
+    auto header = wire::MadHeader::decode(received.response.mad);
+    if (!header) {
+        ++tracker_.stats().unmatched;  // shorter than a MAD header
+        return;
+    }
     if (received.status != 0) {
         // Our own request came back: no answer will come for it.
-        if (!response && m.size() >= 16) {
+        if (!header->response) {
             tracker_.fail_timeout(
-                be32(&m[12]),
+                static_cast<std::uint32_t>(header->tid),
                 fmt::format("no answer: umad status {} ({}): the kernel's "
                             "timeout ran out or the request was not delivered",
                             received.status, std::strerror(static_cast<int>(received.status))));
         }
         return;
     }
-    if (m.size() > 3 && !response) {
+    if (!header->response) {
         ++tracker_.stats().unsolicited;
         if (unsolicited_) {
             unsolicited_(received.response);

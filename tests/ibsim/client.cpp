@@ -132,7 +132,6 @@ struct Client {
         to.sl = attrs.sm_sl;
         return to;
     }
-    json sa_query(const mad::MadBuffer& m) { return result_json(exchange(*ep, sa(), m)); }
     static json result_json(const mad::MadResult& r) {
         if (!r) {
             return error_json(r.error());
@@ -150,108 +149,89 @@ Result<R> sa_record(const mad::MadResult& r) {
     return wire::decode_sa_record<R>(*m);
 }
 
-int cmd_cpi(Client& c) {
+// Sends an SA Get carrying `want` with `comp_mask` and prints one line: the outcome, and the
+// fields fill(j, record, response) adds from the answer.
+template <class R, class Fill>
+int sa_get(Client& c, const char* query, std::uint64_t comp_mask, const R& want, Fill fill) {
     wire::SaRequest req;
-    const auto r = exchange(*c.ep, c.sa(), wire::build_sa_request(req, wire::ClassPortInfo{}));
+    req.comp_mask = comp_mask;
+    const auto r = exchange(*c.ep, c.sa(), wire::build_sa_request(req, want));
     json j = Client::result_json(r);
-    j["query"] = "cpi";
+    j["query"] = query;
     if (r) {
-        auto cpi = sa_record<wire::ClassPortInfo>(r);
-        if (!cpi) {
-            return die(cpi.error().message);
+        auto record = sa_record<R>(r);
+        if (!record) {
+            return die(record.error().message);
         }
-        j["base_version"] = cpi->base_version;
-        j["class_version"] = cpi->class_version;
-        j["capability_mask"] = cpi->capability_mask;
-        j["capability_mask2"] = cpi->capability_mask2;
-        j["resp_time_value"] = cpi->resp_time_value;
-        j["response_lid"] = r->slid;
+        fill(j, *record, *r);
     }
     emit(j);
     return 0;
+}
+
+int cmd_cpi(Client& c) {
+    return sa_get(c, "cpi", 0, wire::ClassPortInfo{},
+                  [](json& j, const wire::ClassPortInfo& cpi, const mad::MadResponse& r) {
+                      j["base_version"] = cpi.base_version;
+                      j["class_version"] = cpi.class_version;
+                      j["capability_mask"] = cpi.capability_mask;
+                      j["capability_mask2"] = cpi.capability_mask2;
+                      j["resp_time_value"] = cpi.resp_time_value;
+                      j["response_lid"] = r.slid;
+                  });
 }
 
 int cmd_node_record(Client& c, Lid lid) {
-    wire::SaRequest req;
-    req.comp_mask = wire::node_record_comp::lid;
     wire::NodeRecord want;
     want.lid = lid;
-    const auto r = exchange(*c.ep, c.sa(), wire::build_sa_request(req, want));
-    json j = Client::result_json(r);
-    j["query"] = "node-record";
-    if (r) {
-        auto nr = sa_record<wire::NodeRecord>(r);
-        if (!nr) {
-            return die(nr.error().message);
-        }
-        j["lid"] = nr->lid;
-        j["node_type"] = nr->node_type;
-        j["num_ports"] = nr->num_ports;
-        j["node_guid"] = hex(nr->node_guid);
-        j["port_guid"] = hex(nr->port_guid);
-        j["system_image_guid"] = hex(nr->system_image_guid);
-        j["local_port_num"] = nr->local_port_num;
-        j["node_description"] = nr->node_description.display();
-    }
-    emit(j);
-    return 0;
+    return sa_get(c, "node-record", wire::node_record_comp::lid, want,
+                  [](json& j, const wire::NodeRecord& nr, const mad::MadResponse& /*r*/) {
+                      j["lid"] = nr.lid;
+                      j["node_type"] = nr.node_type;
+                      j["num_ports"] = nr.num_ports;
+                      j["node_guid"] = hex(nr.node_guid);
+                      j["port_guid"] = hex(nr.port_guid);
+                      j["system_image_guid"] = hex(nr.system_image_guid);
+                      j["local_port_num"] = nr.local_port_num;
+                      j["node_description"] = nr.node_description.display();
+                  });
 }
 
 int cmd_port_info_record(Client& c, Lid lid) {
-    wire::SaRequest req;
-    req.comp_mask = wire::port_info_record_comp::endport_lid;
     wire::PortInfoRecord want;
     want.endport_lid = lid;
-    const auto r = exchange(*c.ep, c.sa(), wire::build_sa_request(req, want));
-    json j = Client::result_json(r);
-    j["query"] = "port-info-record";
-    if (r) {
-        auto pir = sa_record<wire::PortInfoRecord>(r);
-        if (!pir) {
-            return die(pir.error().message);
-        }
-        const auto& pi = pir->port_info;
-        j["endport_lid"] = pir->endport_lid;
-        j["port_num"] = pir->port_num;
-        j["lid"] = pi.lid;
-        j["sm_lid"] = pi.master_sm_lid;
-        j["capability_mask"] = pi.capability_mask;
-        j["gid_prefix"] = hex(pi.gid_prefix);
-        j["port_state"] = pi.port_state;
-        j["local_port_num"] = pi.local_port_num;
-        j["lmc"] = pi.lmc;
-    }
-    emit(j);
-    return 0;
+    return sa_get(c, "port-info-record", wire::port_info_record_comp::endport_lid, want,
+                  [](json& j, const wire::PortInfoRecord& pir, const mad::MadResponse& /*r*/) {
+                      const auto& pi = pir.port_info;
+                      j["endport_lid"] = pir.endport_lid;
+                      j["port_num"] = pir.port_num;
+                      j["lid"] = pi.lid;
+                      j["sm_lid"] = pi.master_sm_lid;
+                      j["capability_mask"] = pi.capability_mask;
+                      j["gid_prefix"] = hex(pi.gid_prefix);
+                      j["port_state"] = pi.port_state;
+                      j["local_port_num"] = pi.local_port_num;
+                      j["lmc"] = pi.lmc;
+                  });
 }
 
 int cmd_path_record(Client& c, Lid slid, Lid dlid) {
     namespace pc = wire::path_record_comp;
-    wire::SaRequest req;
-    req.comp_mask = pc::slid | pc::dlid | pc::pkey;
     wire::PathRecord want;
     want.slid = slid;
     want.dlid = dlid;
     want.pkey = sim::kDefaultPKey;
-    const auto r = exchange(*c.ep, c.sa(), wire::build_sa_request(req, want));
-    json j = Client::result_json(r);
-    j["query"] = "path-record";
-    if (r) {
-        auto pr = sa_record<wire::PathRecord>(r);
-        if (!pr) {
-            return die(pr.error().message);
-        }
-        j["slid"] = pr->slid;
-        j["dlid"] = pr->dlid;
-        j["sgid"] = pr->sgid.hex();
-        j["dgid"] = pr->dgid.hex();
-        j["pkey"] = pr->pkey;
-        j["mtu"] = pr->mtu;
-        j["rate"] = pr->rate;
-        j["reversible"] = pr->reversible;
-    }
-    emit(j);
-    return 0;
+    return sa_get(c, "path-record", pc::slid | pc::dlid | pc::pkey, want,
+                  [](json& j, const wire::PathRecord& pr, const mad::MadResponse& /*r*/) {
+                      j["slid"] = pr.slid;
+                      j["dlid"] = pr.dlid;
+                      j["sgid"] = pr.sgid.hex();
+                      j["dgid"] = pr.dgid.hex();
+                      j["pkey"] = pr.pkey;
+                      j["mtu"] = pr.mtu;
+                      j["rate"] = pr.rate;
+                      j["reversible"] = pr.reversible;
+                  });
 }
 
 json inform(Client& c, const wire::InformInfo& info, const char* what) {
@@ -332,73 +312,66 @@ mad::MadAddress dm_to(Lid lid) {
     return to;
 }
 
-int cmd_dm(Client& c, Lid lid) {
-    std::uint64_t tid = 0;
-    const auto r =
-        exchange(*c.ep, dm_to(lid), wire::build_dm_get(wire::dm_attr::io_unit_info, 0, 0));
-    json j = Client::result_json(r);
-    j["attr"] = "IOUnitInfo";
+// A DM Get of `attr_id` to `lid`: the outcome (ok, status, attr) in `line`, and the attribute
+// as decode(data) reads it when the answer came.
+template <class Decode>
+auto dm_get(Client& c, Lid lid, std::uint16_t attr_id, std::uint32_t attr_mod, const char* name,
+            json& line, Decode decode) -> decltype(decode(std::span<const std::uint8_t>{})) {
+    const auto r = exchange(*c.ep, dm_to(lid), wire::build_dm_get(attr_id, attr_mod, 0));
+    line = Client::result_json(r);
+    line["attr"] = name;
     if (!r) {
-        emit(j);
-        return 0;
+        return fail(r.error().code, r.error().message);
     }
-    auto iou_mad = wire::decode_dm_mad(r->mad);
-    auto iou = iou_mad ? wire::IoUnitInfo::decode(iou_mad->data)
-                       : Result<wire::IoUnitInfo>(Unexpected(iou_mad.error()));
-    if (!iou) {
-        return die(iou.error().message);
+    line["response_lid"] = r->slid;
+    auto m = wire::decode_dm_mad(r->mad);
+    auto decoded = m ? decode(m->data) : Unexpected(m.error());
+    if (!decoded) {
+        line["decode_error"] = decoded.error().message;
     }
-    j["change_id"] = iou->change_id;
-    j["max_controllers"] = iou->max_controllers;
-    j["present"] = iou->present_slots();
-    j["response_lid"] = r->slid;
+    return decoded;
+}
+
+int cmd_dm(Client& c, Lid lid) {
+    json j;
+    auto iou = dm_get(c, lid, wire::dm_attr::io_unit_info, 0, "IOUnitInfo", j,
+                      [](auto data) { return wire::IoUnitInfo::decode(data); });
+    if (iou) {
+        j["change_id"] = iou->change_id;
+        j["max_controllers"] = iou->max_controllers;
+        j["present"] = iou->present_slots();
+    }
     emit(j);
-    for (const std::uint16_t slot : iou->present_slots()) {
-        const auto p =
-            exchange(*c.ep, dm_to(lid),
-                     wire::build_dm_get(wire::dm_attr::io_controller_profile, slot, ++tid));
-        json pj = Client::result_json(p);
-        pj["attr"] = "IOControllerProfile";
+    for (const std::uint16_t slot : iou ? iou->present_slots() : std::vector<std::uint16_t>{}) {
+        json pj;
+        auto profile =
+            dm_get(c, lid, wire::dm_attr::io_controller_profile, slot, "IOControllerProfile", pj,
+                   [](auto data) { return wire::IoControllerProfile::decode(data); });
         pj["slot"] = slot;
-        if (!p) {
-            emit(pj);
-            continue;
+        if (profile) {
+            pj["guid"] = hex(profile->guid);
+            pj["vendor_id"] = profile->vendor_id_iba();
+            pj["device_id"] = profile->device_id;
+            pj["io_class"] = profile->io_class;
+            pj["send_size"] = profile->send_size;
+            pj["service_entries"] = profile->service_entries;
+            pj["id_string"] = profile->id_string.display();
         }
-        auto pm = wire::decode_dm_mad(p->mad);
-        auto profile = pm ? wire::IoControllerProfile::decode(pm->data)
-                          : Result<wire::IoControllerProfile>(Unexpected(pm.error()));
-        if (!profile) {
-            return die(profile.error().message);
-        }
-        pj["guid"] = hex(profile->guid);
-        pj["vendor_id"] = profile->vendor_id_iba();
-        pj["device_id"] = profile->device_id;
-        pj["io_class"] = profile->io_class;
-        pj["send_size"] = profile->send_size;
-        pj["service_entries"] = profile->service_entries;
-        pj["id_string"] = profile->id_string.display();
         emit(pj);
-        for (unsigned first = 0; first < profile->service_entries; first += 4) {
-            const auto last = static_cast<std::uint8_t>(
-                std::min<unsigned>(first + 3, profile->service_entries - 1U));
-            const auto modifier =
-                wire::ServiceEntriesModifier::make(slot, static_cast<std::uint8_t>(first), last)
-                    .value();
-            const auto s = exchange(
-                *c.ep, dm_to(lid),
-                wire::build_dm_get(wire::dm_attr::service_entries, modifier.encode(), ++tid));
-            json sj = Client::result_json(s);
-            sj["attr"] = "ServiceEntries";
+        const unsigned count = profile ? profile->service_entries : 0U;
+        for (unsigned first = 0; first < count; first += 4) {
+            const auto modifier = wire::ServiceEntriesModifier::make(
+                                      slot, static_cast<std::uint8_t>(first),
+                                      static_cast<std::uint8_t>(std::min(first + 3, count - 1)))
+                                      .value();
+            json sj;
+            auto entries = dm_get(
+                c, lid, wire::dm_attr::service_entries, modifier.encode(), "ServiceEntries", sj,
+                [&modifier](auto data) { return wire::ServiceEntries::decode(data, modifier); });
             sj["slot"] = slot;
-            sj["first"] = first;
-            sj["last"] = last;
-            if (s) {
-                auto sm = wire::decode_dm_mad(s->mad);
-                auto entries = sm ? wire::ServiceEntries::decode(sm->data, modifier)
-                                  : Result<wire::ServiceEntries>(Unexpected(sm.error()));
-                if (!entries) {
-                    return die(entries.error().message);
-                }
+            sj["first"] = modifier.first;
+            sj["last"] = modifier.last;
+            if (entries) {
                 json list = json::array();
                 for (const auto& e : entries->valid()) {
                     list.push_back({{"name", e.name.display()}, {"id", hex(e.id)}});
@@ -443,9 +416,9 @@ int cmd_dm_responder(Client& c, const std::string& path, bool silent) {
         }
         ++received;
         emit({{"event", "request"},
-               {"attr", (m.mad[16] << 8) | m.mad[17]},
-               {"slid", m.slid},
-               {"silent", silent}});
+              {"attr", (m.mad[16] << 8) | m.mad[17]},
+              {"slid", m.slid},
+              {"silent", silent}});
         if (silent) {
             return;
         }

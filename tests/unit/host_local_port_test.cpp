@@ -35,6 +35,14 @@ struct TreeCopy {
     void remove(const std::string& relative) const { fs::remove_all(root / relative); }
 };
 
+// `r` failed with `code` and a message that contains `text`.
+template <class T>
+void expect_error(const Result<T>& r, Errc code, const std::string& text) {
+    ASSERT_FALSE(r) << "expected an error containing: " << text;
+    EXPECT_EQ(r.error().code, code) << r.error().message;
+    EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
+}
+
 TEST(SysfsNumbers, ParseAsStrtoulDoes) {
     EXPECT_EQ(parse_sysfs_number("0x12"), 0x12U);
     EXPECT_EQ(parse_sysfs_number("4: ACTIVE"), 4U);
@@ -94,16 +102,9 @@ TEST(LocalPort, MissingOrGarbledFilesAreErrorsThatNameTheFile) {
     tree.write("class/infiniband/mlx5_10/ports/2/state", "ACTIVE\n");
     const Sysfs sysfs(tree.root);
     auto lid = read_local_port(sysfs, "mlx5_10", 1);
-    ASSERT_FALSE(lid);
-    EXPECT_EQ(lid.error().code, Errc::not_found);
-    EXPECT_NE(lid.error().message.find("mlx5_10/ports/1/lid: no such file"), std::string::npos)
-        << lid.error().message;
+    expect_error(lid, Errc::not_found, "mlx5_10/ports/1/lid: no such file");
     auto state = read_local_port(sysfs, "mlx5_10", 2);
-    ASSERT_FALSE(state);
-    EXPECT_EQ(state.error().code, Errc::port_state);
-    EXPECT_NE(state.error().message.find("ports/2/state: unexpected content 'ACTIVE'"),
-              std::string::npos)
-        << state.error().message;
+    expect_error(state, Errc::port_state, "ports/2/state: unexpected content 'ACTIVE'");
     EXPECT_EQ(exit_status(state.error().code), ExitStatus::port);
 }
 
@@ -157,11 +158,7 @@ TEST(SelectPort, ThenLinkUpThenNotDisabled) {
     EXPECT_NE(polling->reason.find("not disabled"), std::string::npos);
     tree.write("class/infiniband/mlx5_1/ports/1/phys_state", "3: Disabled\n");
     auto none = select_port(Sysfs(tree.root), {});
-    ASSERT_FALSE(none);
-    EXPECT_EQ(none.error().code, Errc::port_state);
-    EXPECT_NE(none.error().message.find("mlx5_0:1 (Disabled), mlx5_1:1 (Disabled)"),
-              std::string::npos)
-        << none.error().message;
+    expect_error(none, Errc::port_state, "mlx5_0:1 (Disabled), mlx5_1:1 (Disabled)");
 }
 
 TEST(SelectPort, DeviceNamesMatchExactly) {
@@ -171,11 +168,7 @@ TEST(SelectPort, DeviceNamesMatchExactly) {
     EXPECT_EQ(one->port.attributes.ca_name, "mlx5_1");  // not mlx5_10, although it is active
     EXPECT_EQ(one->umad.index, 1U);
     auto prefix = select_port(sysfs, PortRequest{"", "mlx5", 0});
-    ASSERT_FALSE(prefix);
-    EXPECT_EQ(prefix.error().code, Errc::not_found);
-    EXPECT_NE(prefix.error().message.find("devices: mlx5_0, mlx5_1, mlx5_10, mlx5_2"),
-              std::string::npos)
-        << prefix.error().message;
+    expect_error(prefix, Errc::not_found, "devices: mlx5_0, mlx5_1, mlx5_10, mlx5_2");
 }
 
 TEST(SelectPort, DeviceAndPortIsTakenAsGivenWhateverItsState) {
@@ -188,11 +181,7 @@ TEST(SelectPort, DeviceAndPortIsTakenAsGivenWhateverItsState) {
     EXPECT_EQ(second->umad.index, 3U);
     EXPECT_EQ(second->port.attributes.lid, 0x13);
     auto missing = select_port(sysfs, PortRequest{"", "mlx5_10", 3});
-    ASSERT_FALSE(missing);
-    EXPECT_EQ(missing.error().code, Errc::not_found);
-    EXPECT_NE(missing.error().message.find("mlx5_10 has no port 3; its ports: 1, 2"),
-              std::string::npos)
-        << missing.error().message;
+    expect_error(missing, Errc::not_found, "mlx5_10 has no port 3; its ports: 1, 2");
 }
 
 TEST(SelectPort, ByUmadDevice) {
@@ -204,47 +193,29 @@ TEST(SelectPort, ByUmadDevice) {
         EXPECT_EQ(s->port.attributes.port_num, 2U);
     }
     auto missing = select_port(sysfs, PortRequest{"umad9", "", 0});
-    ASSERT_FALSE(missing);
-    EXPECT_EQ(missing.error().code, Errc::not_found);
-    EXPECT_NE(missing.error().message.find("umad0 (mlx5_0:1)"), std::string::npos)
-        << missing.error().message;
+    expect_error(missing, Errc::not_found, "umad0 (mlx5_0:1)");
     auto bad = select_port(sysfs, PortRequest{"/dev/sda", "", 0});
-    ASSERT_FALSE(bad);
-    EXPECT_EQ(bad.error().code, Errc::usage);
+    expect_error(bad, Errc::usage, "'/dev/sda' is not /dev/infiniband/umadN or umadN");
 }
 
 TEST(SelectPort, RoCEPortsAreRefusedAsUnsupported) {
     auto given = select_port(Sysfs(fixture("host")), PortRequest{"", "mlx5_2", 1});
-    ASSERT_FALSE(given);
-    EXPECT_EQ(given.error().code, Errc::unsupported);
-    EXPECT_NE(given.error().message.find("mlx5_2:1 is a RoCE port (link layer Ethernet)"),
-              std::string::npos)
-        << given.error().message;
+    expect_error(given, Errc::unsupported, "mlx5_2:1 is a RoCE port (link layer Ethernet)");
     auto umad = select_port(Sysfs(fixture("host")), PortRequest{"umad4", "", 0});
-    ASSERT_FALSE(umad);
-    EXPECT_EQ(umad.error().code, Errc::unsupported);
+    expect_error(umad, Errc::unsupported, "mlx5_2:1 is a RoCE port");
     auto only = select_port(Sysfs(fixture("roce-only")), {});
-    ASSERT_FALSE(only);
-    EXPECT_EQ(only.error().code, Errc::unsupported);
-    EXPECT_NE(only.error().message.find("only RoCE ports (link layer Ethernet: rocep1s0f0:1)"),
-              std::string::npos)
-        << only.error().message;
+    expect_error(only, Errc::unsupported, "only RoCE ports (link layer Ethernet: rocep1s0f0:1)");
 }
 
 TEST(SelectPort, NoDevicesAtAll) {
     const TreeCopy tree("roce-only");
     tree.remove("class/infiniband_mad");
     auto no_umad = select_port(Sysfs(tree.root), {});
-    ASSERT_FALSE(no_umad);
-    EXPECT_EQ(no_umad.error().code, Errc::not_found);
-    EXPECT_NE(no_umad.error().message.find("ib_umad"), std::string::npos);
+    expect_error(no_umad, Errc::not_found, "is the ib_umad module loaded?");
     fs::create_directories(tree.root / "class/infiniband_mad");
     tree.remove("class/infiniband/rocep1s0f0");
     auto none = select_port(Sysfs(tree.root), {});
-    ASSERT_FALSE(none);
-    EXPECT_EQ(none.error().code, Errc::not_found);
-    EXPECT_NE(none.error().message.find("no RDMA devices"), std::string::npos)
-        << none.error().message;
+    expect_error(none, Errc::not_found, "no RDMA devices");
 }
 
 TEST(SelectPort, Umad2simTree) {

@@ -49,6 +49,8 @@ class RequestTracker {
     };
 
     void finish(std::unordered_map<std::uint32_t, Pending>::iterator it, MadResult result);
+    // Completes `tid`, if it is outstanding, with `code` and counts it in `counter`.
+    void fail_one(std::uint32_t tid, Errc code, std::string message, std::uint64_t& counter);
 
     EventLoop& loop_;
     std::uint32_t next_tid_;

@@ -453,7 +453,8 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
             return SelectedPort{std::move(*best[rank]), std::move(*umad), kReasons[rank]};
         }
     }
-    const std::string where = request.ca_name.empty() ? std::string("any device") : request.ca_name;
+    const std::string where = request.ca_name.empty() ? std::string("this host")
+                                                      : fmt::format("device {}", request.ca_name);
     if (!roce.empty() && unusable.empty()) {
         return fail(Errc::unsupported,
                     fmt::format("{} has only RoCE ports (link layer Ethernet: {}); SRP discovery "

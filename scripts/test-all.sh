@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds srpadm with warnings as errors and runs every test tier through ctest:
-# unit and oracle suites, CLI tests, fuzz smoke (clang sub-build), format and lint checks.
+# unit and oracle suites, CLI tests, the ibsim tier (ibsim + OpenSM + libumad2sim.so), fuzz smoke
+# (clang sub-build), format and lint checks.
 # Usage: scripts/test-all.sh [build-dir]   (default: build-test)
 set -euo pipefail
 cd "$(dirname "$0")/.."

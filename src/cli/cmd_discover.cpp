@@ -1,6 +1,7 @@
 // srpadm discover: find the SRP targets the local port can reach and print them.
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -13,6 +14,7 @@
 #include <srpadm/mad/event_loop.hpp>
 #include <srpadm/sim/sim_endpoint.hpp>
 #include <srpadm/sim/simulator.hpp>
+#include <srpadm/umad/umad_endpoint.hpp>
 
 #include "commands.hpp"
 #include "render.hpp"
@@ -23,6 +25,8 @@ namespace {
 struct DiscoverArgs {
     std::string fabric;
     std::size_t local_port = 0;
+    std::string port;         // --port DEV[:PORT]
+    std::string umad_device;  // --umad-device PATH
     std::string format = "text";
     std::string initiator_ext = "none";
     unsigned timeout_ms = 1000;
@@ -52,29 +56,7 @@ Result<model::LoginPolicy> login_policy(const DiscoverArgs& a) {
     return policy;
 }
 
-int run(const DiscoverArgs& args, const Context& ctx) {
-    auto policy = login_policy(args);
-    if (!policy) {
-        return static_cast<int>(report(policy.error()));
-    }
-    if (args.fabric.empty()) {
-        return static_cast<int>(
-            report(Error{Errc::unsupported,
-                         "discovery on a real port is not built yet; use --fabric FILE to scan a "
-                         "simulated fabric"}));
-    }
-    auto file = sim::load_fabric(args.fabric);
-    if (!file) {
-        return static_cast<int>(report(file.error()));
-    }
-    mad::VirtualClock clock;
-    mad::EventLoop loop(clock);
-    sim::SimFabric fabric(std::move(*file), loop);
-    auto endpoint = fabric.open(args.local_port);
-    if (!endpoint) {
-        return static_cast<int>(report(endpoint.error()));
-    }
-
+discovery::DiscoveryOptions discovery_options(const DiscoverArgs& args, const Context& ctx) {
     discovery::DiscoveryOptions options;
     options.limits.window = args.window;
     options.limits.sa_window = args.sa_window;
@@ -85,17 +67,23 @@ int run(const DiscoverArgs& args, const Context& ctx) {
             fmt::print(stderr, "srpadm: {}\n", line);
         };
     }
-    auto found = discovery::discover(**endpoint, options);
+    return options;
+}
+
+// Runs the scan on `endpoint` and prints its result.
+int scan_and_print(mad::MadEndpoint& endpoint, const DiscoverArgs& args, const Context& ctx,
+                   const model::LoginPolicy& policy) {
+    auto found = discovery::discover(endpoint, discovery_options(args, ctx));
     if (!found) {
         return static_cast<int>(report(found.error()));
     }
-    auto attrs = (*endpoint)->port_attributes();
+    auto attrs = endpoint.port_attributes();
     std::vector<std::string> problems = found->problems;
     if (args.format == "add-target") {
-        fmt::print("{}", render_add_target(*found, *policy, problems));
+        fmt::print("{}", render_add_target(*found, policy, problems));
     } else if (args.format == "json") {
         fmt::print("{}\n",
-                   render_json(*found, *policy, attrs ? *attrs : mad::PortAttributes{}).dump(2));
+                   render_json(*found, policy, attrs ? *attrs : mad::PortAttributes{}).dump(2));
     } else {
         fmt::print("{}", render_listing(*found, ctx.verbosity > 0));
     }
@@ -114,6 +102,91 @@ int run(const DiscoverArgs& args, const Context& ctx) {
     return static_cast<int>(problems.empty() ? ExitStatus::ok : ExitStatus::partial);
 }
 
+int run_simulated(const DiscoverArgs& args, const Context& ctx, const model::LoginPolicy& policy) {
+    auto file = sim::load_fabric(args.fabric);
+    if (!file) {
+        return static_cast<int>(report(file.error()));
+    }
+    mad::VirtualClock clock;
+    mad::EventLoop loop(clock);
+    sim::SimFabric fabric(std::move(*file), loop);
+    auto endpoint = fabric.open(args.local_port);
+    if (!endpoint) {
+        return static_cast<int>(report(endpoint.error()));
+    }
+    return scan_and_print(**endpoint, args, ctx, policy);
+}
+
+// SIGINT and SIGTERM only set this flag; the event loop looks at it every kInterruptPoll and
+// closes the endpoint, so the scan ends through its normal paths (no exit() in a handler:
+// under libumad2sim that deadlocks with a thread blocked in umad_recv).
+volatile std::sig_atomic_t g_interrupted = 0;
+constexpr auto kInterruptPoll = std::chrono::milliseconds(100);
+
+void on_interrupt(int /*signal*/) {
+    g_interrupted = 1;
+}
+
+void watch_interrupts(umad::UmadEndpoint& endpoint) {
+    endpoint.loop().after(kInterruptPoll, [&endpoint] {
+        if (g_interrupted != 0) {
+            endpoint.close("interrupted");
+            return;
+        }
+        watch_interrupts(endpoint);
+    });
+}
+
+int run_real(const DiscoverArgs& args, const Context& ctx, const model::LoginPolicy& policy) {
+    umad::UmadOptions options;
+    options.sysfs_root = args.sysfs_root;
+    options.sa_reports = false;  // a one-shot scan subscribes to nothing
+    if (!args.port.empty()) {
+        auto request = host::parse_port_option(args.port);
+        if (!request) {
+            return static_cast<int>(report(request.error()));
+        }
+        options.port = *request;
+    }
+    options.port.umad_device = args.umad_device;
+    mad::SteadyClock clock;
+    mad::EventLoop loop(clock);
+    auto endpoint = umad::UmadEndpoint::open(loop, options);
+    if (!endpoint) {
+        return static_cast<int>(report(endpoint.error()));
+    }
+    for (const auto& note : (*endpoint)->notes()) {
+        fmt::print(stderr, "srpadm: note: {}\n", note);
+    }
+    if (ctx.verbosity > 0) {
+        const auto& sel = (*endpoint)->selected();
+        fmt::print(stderr, "srpadm: using {}:{} ({}): {}\n", sel.port.attributes.ca_name,
+                   sel.port.attributes.port_num, sel.umad.path(), sel.reason);
+    }
+    struct sigaction action = {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+    watch_interrupts(**endpoint);
+    const int status = scan_and_print(**endpoint, args, ctx, policy);
+    if (g_interrupted != 0) {
+        fmt::print(stderr, "srpadm: interrupted\n");
+    }
+    return status;
+}
+
+int run(const DiscoverArgs& args, const Context& ctx) {
+    auto policy = login_policy(args);
+    if (!policy) {
+        return static_cast<int>(report(policy.error()));
+    }
+    if (!args.fabric.empty()) {
+        return run_simulated(args, ctx, *policy);
+    }
+    return run_real(args, ctx, *policy);
+}
+
 }  // namespace
 
 void register_discover(CLI::App& app, Context& ctx) {
@@ -122,10 +195,18 @@ void register_discover(CLI::App& app, Context& ctx) {
         "discover",
         "Find the SRP targets the local port can reach (SA and Device Management queries) and "
         "print them: srp_daemon's listing, add_target lines (srp_daemon -o -a -c) or JSON.");
-    cmd->add_option("--fabric", args->fabric,
-                    "Scan a simulated fabric described in FILE (see srpadm-fabric(5)) instead "
-                    "of a real port")
-        ->check(CLI::ExistingFile);
+    auto* fabric = cmd->add_option("--fabric", args->fabric,
+                                   "Scan a simulated fabric described in FILE (see "
+                                   "srpadm-fabric(5)) instead of a real port")
+                       ->check(CLI::ExistingFile);
+    auto* port = cmd->add_option("--port", args->port,
+                                 "Local port to scan from: DEV or DEV:PORT, e.g. mlx5_0:1 "
+                                 "(default: the first ACTIVE InfiniBand port)")
+                     ->excludes(fabric);
+    cmd->add_option("--umad-device", args->umad_device,
+                    "Local port to scan from, by its umad device: /dev/infiniband/umadN or umadN")
+        ->excludes(fabric)
+        ->excludes(port);
     cmd->add_option("--local-port", args->local_port,
                     "With --fabric: which of the file's local ports to scan from (0 = first)");
     cmd->add_option("-f,--format", args->format, "Output: text, add-target or json")
@@ -149,7 +230,8 @@ void register_discover(CLI::App& app, Context& ctx) {
         ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
         ->capture_default_str();
     cmd->add_option("--sysfs-root", args->sysfs_root,
-                    "Directory that stands for /sys (ib_srp's immediate-data parameters)")
+                    "Directory that stands for /sys (local ports, ib_srp's immediate-data "
+                    "parameters)")
         ->capture_default_str();
     cmd->callback([args, &ctx] { ctx.status = static_cast<ExitStatus>(run(*args, ctx)); });
 }

@@ -1,36 +1,72 @@
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
-#include <fstream>
-#include <sstream>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <system_error>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <srpadm/host/sysfs.hpp>
 
 namespace srpadm::host {
+namespace {
+
+// Closes a file descriptor or directory stream when it goes out of scope.
+struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+};
+struct DirCloser {
+    DIR* dir;
+    ~DirCloser() { ::closedir(dir); }
+};
+
+bool missing(int err) {
+    return err == ENOENT || err == ENOTDIR;
+}
+
+}  // namespace
 
 bool Sysfs::exists(std::string_view relative) const {
-    std::error_code ec;
-    return std::filesystem::exists(path(relative), ec);
+    const int fd = ::open(path(relative).c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    ::close(fd);
+    return true;
 }
 
 Result<std::string> Sysfs::read(std::string_view relative) const {
     const auto p = path(relative);
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-        std::error_code ec;
-        if (!std::filesystem::exists(p, ec)) {
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        const int err = errno;
+        if (missing(err)) {
             return fail(Errc::not_found, fmt::format("{}: no such file", p.string()));
         }
-        return fail(Errc::io, fmt::format("{}: cannot be read", p.string()));
+        return fail(Errc::io,
+                    fmt::format("{}: cannot be read: {}", p.string(), std::strerror(err)));
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) {
-        return fail(Errc::io, fmt::format("{}: read failed", p.string()));
+    const FdCloser closer{fd};
+    std::string s;
+    char buf[4096];
+    while (true) {
+        const ssize_t n = ::read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return fail(Errc::io,
+                        fmt::format("{}: read failed: {}", p.string(), std::strerror(errno)));
+        }
+        if (n == 0) {
+            break;
+        }
+        s.append(buf, static_cast<std::size_t>(n));
     }
-    std::string s = text.str();
     if (!s.empty() && s.back() == '\n') {
         s.pop_back();
     }
@@ -39,15 +75,19 @@ Result<std::string> Sysfs::read(std::string_view relative) const {
 
 Result<std::vector<std::string>> Sysfs::list(std::string_view relative) const {
     const auto p = path(relative);
-    std::error_code ec;
-    std::filesystem::directory_iterator it(p, ec);
-    if (ec) {
-        return fail(ec == std::errc::no_such_file_or_directory ? Errc::not_found : Errc::io,
-                    fmt::format("{}: {}", p.string(), ec.message()));
+    DIR* dir = ::opendir(p.c_str());
+    if (dir == nullptr) {
+        const int err = errno;
+        return fail(missing(err) ? Errc::not_found : Errc::io,
+                    fmt::format("{}: {}", p.string(), std::strerror(err)));
     }
+    const DirCloser closer{dir};
     std::vector<std::string> names;
-    for (const auto& entry : it) {
-        names.push_back(entry.path().filename().string());
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string_view name = entry->d_name;
+        if (name != "." && name != "..") {
+            names.emplace_back(name);
+        }
     }
     std::sort(names.begin(), names.end());
     return names;

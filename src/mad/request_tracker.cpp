@@ -103,12 +103,21 @@ bool RequestTracker::complete(MadResponse response) {
 }
 
 void RequestTracker::fail_send(std::uint32_t tid, std::string message) {
+    fail_one(tid, Errc::send_failed, std::move(message), stats_.send_errors);
+}
+
+void RequestTracker::fail_timeout(std::uint32_t tid, std::string message) {
+    fail_one(tid, Errc::timeout, std::move(message), stats_.timeouts);
+}
+
+void RequestTracker::fail_one(std::uint32_t tid, Errc code, std::string message,
+                              std::uint64_t& counter) {
     auto it = pending_.find(tid);
     if (it == pending_.end()) {
         return;
     }
-    ++stats_.send_errors;
-    finish(it, tl::unexpected(MadError{Errc::send_failed, 0, std::move(message)}));
+    ++counter;
+    finish(it, tl::unexpected(MadError{code, 0, std::move(message)}));
 }
 
 void RequestTracker::fail_all(const MadError& error) {

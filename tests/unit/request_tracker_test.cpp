@@ -143,6 +143,22 @@ TEST_F(Fixture, CountsRmppSegmentsAndPeakOutstanding) {
     EXPECT_EQ(tracker.stats().send_errors, 1U);
 }
 
+TEST_F(Fixture, TransportTimeoutCompletesAtOnceAndOnlyOnce) {
+    MadBuffer m = request(0x06, 0x0010);
+    const auto tid = tracker.start(m, clock.now() + milliseconds(10), keep());
+    tracker.fail_timeout(tid, "umad status 110");
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->error().code, Errc::timeout);
+    EXPECT_EQ(got->error().message, "umad status 110");
+    EXPECT_EQ(tracker.stats().timeouts, 1U);
+    EXPECT_EQ(loop.pending_timers(), 0U);  // the deadline timer is gone
+    got.reset();
+    tracker.fail_timeout(tid, "again");  // already completed: nothing happens
+    EXPECT_FALSE(tracker.complete(answer(m)));
+    EXPECT_FALSE(got.has_value());
+    EXPECT_EQ(tracker.stats().timeouts, 1U);
+}
+
 TEST_F(Fixture, FailAllCompletesEverything) {
     int failed = 0;
     for (int i = 0; i < 3; ++i) {

@@ -28,6 +28,11 @@ class RequestTracker {
     // The request could not be sent: complete it now with a send error.
     void fail_send(std::uint32_t tid, std::string message);
 
+    // The transport says no answer will come (umad status ETIMEDOUT: the kernel's own timeout
+    // ran out, or ibsim could not deliver the request): complete it now as a timeout, without
+    // waiting for the deadline. Does nothing when the request already completed.
+    void fail_timeout(std::uint32_t tid, std::string message);
+
     // Completes every outstanding request with `error` (endpoint shutting down, port gone).
     void fail_all(const MadError& error);
 
@@ -44,6 +49,8 @@ class RequestTracker {
     };
 
     void finish(std::unordered_map<std::uint32_t, Pending>::iterator it, MadResult result);
+    // Completes `tid`, if it is outstanding, with `code` and counts it in `counter`.
+    void fail_one(std::uint32_t tid, Errc code, std::string message, std::uint64_t& counter);
 
     EventLoop& loop_;
     std::uint32_t next_tid_;

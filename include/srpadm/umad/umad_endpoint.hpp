@@ -1,0 +1,138 @@
+// UmadEndpoint: the MadEndpoint of one local InfiniBand port, through libibumad (a real kernel's
+// ib_umad, or ibsim's libumad2sim.so preloaded in its place).
+//
+// - The port comes from sysfs (host::select_port): a umad device, a device and port, or the
+//   first ACTIVE InfiniBand port. RoCE ports are refused.
+// - One umad agent per class on one umad file descriptor: SA (class 0x03, version 2, RMPP
+//   version 1, with the Report method in its mask so unsolicited Reports arrive; if the kernel
+//   refuses the mask, the agent is registered without it and reports_available() is false)
+//   and Device Management (class 0x06, version 1). A request goes out through the agent of its
+//   own class, so its answer comes back to an agent of that class.
+// - A receive thread waits in umad_recv() with a finite timeout (never in poll/epoll next to
+//   other descriptors: libumad2sim supports neither), and hands each MAD to the event loop with
+//   post(). Receive buffers grow to what arrives (ENOSPC from the kernel says how much).
+// - RequestTracker gives every request a TID (low 32 bits), a user-space deadline (libumad2sim
+//   never times out) and matches answers; each request also holds the loop (hold/release) until
+//   it completes. The kernel gets the time left until the deadline as its own timeout, so that
+//   it matches the answer; when the kernel gives up first, or ibsim cannot deliver the request,
+//   the MAD comes back with umad status ETIMEDOUT (110) and the request completes at once as a
+//   timeout.
+// - Destruction stops the receive thread through a flag (it notices within one receive
+//   timeout), completes whatever is outstanding with Errc::port_state, unregisters the agents
+//   and closes the port. Nothing here runs in a signal handler.
+//
+// All methods but the constructor's helpers run on the loop's thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <srpadm/host/sysfs.hpp>
+#include <srpadm/mad/endpoint.hpp>
+#include <srpadm/mad/request_tracker.hpp>
+#include <srpadm/result.hpp>
+
+namespace srpadm::umad {
+
+// A management class whose unsolicited requests this endpoint receives (its methods go into
+// the agent's method mask). The tool serves nothing; test responders (a DM agent, an SA) do.
+struct ServedClass {
+    std::uint8_t mgmt_class = 0;
+    std::uint8_t class_version = 1;
+    std::vector<std::uint8_t> methods;
+};
+
+struct UmadOptions {
+    host::PortRequest port;  // empty: the first ACTIVE InfiniBand port
+    std::filesystem::path sysfs_root = "/sys";
+    std::chrono::milliseconds receive_timeout{100};  // umad_recv() wait; bounds shutdown time
+    bool sa_reports = true;                          // ask for unsolicited SA Reports
+    std::vector<ServedClass> serve;
+    // Open the port's issm device once the agents are registered (IsSM set while it is open).
+    // Only test fixtures need it: under libumad2sim a port's unsolicited MADs go to its issm
+    // client alone, and the IsSM change makes ibsim send trap 144 to the SM's LID, which must
+    // find the agents already registered when that LID is this port's.
+    bool issm = false;
+};
+
+class UmadEndpoint final : public mad::MadEndpoint {
+  public:
+    // Selects the port, opens it and registers the agents. Errors: the port selection's
+    // (not_found, unsupported, port_state), or port_state when the umad device cannot be
+    // opened or an agent cannot be registered.
+    static Result<std::unique_ptr<UmadEndpoint>> open(mad::EventLoop& loop,
+                                                      const UmadOptions& options);
+    ~UmadEndpoint() override;
+    UmadEndpoint(const UmadEndpoint&) = delete;
+    UmadEndpoint& operator=(const UmadEndpoint&) = delete;
+
+    mad::EventLoop& loop() override { return loop_; }
+    // Reads the port's sysfs files again (a frozen snapshot under libumad2sim).
+    Result<mad::PortAttributes> port_attributes() override;
+    void send(mad::MadRequest request, mad::TimePoint deadline, mad::MadCallback done) override;
+    Result<void> send_unanswered(const mad::MadAddress& to, const mad::MadBuffer& mad) override;
+    // The same with the MAD's own length (at least the 24-byte header): an answer as short as
+    // its content, as OpenSM sends a GetTableResp of one MAD. (A receiver sees exactly these
+    // bytes under libumad2sim; a kernel pads a non-RMPP MAD to 256 bytes.)
+    Result<void> send_unanswered(const mad::MadAddress& to, std::span<const std::uint8_t> mad);
+    void set_unsolicited_handler(std::function<void(const mad::MadResponse&)> handler) override;
+    // Stored only: port events need verbs asynchronous events, which this endpoint does not
+    // read yet.
+    void set_port_event_handler(std::function<void(const mad::PortEvent&)> handler) override;
+    const mad::EndpointStats& stats() const override { return tracker_.stats(); }
+
+    // Completes every outstanding request with Errc::port_state and `why`, and every later one
+    // at once the same way (an interrupted scan ends quickly instead of waiting for deadlines
+    // and retries). The port stays open until destruction.
+    void close(const std::string& why);
+
+    const host::SelectedPort& selected() const { return selected_; }
+    // Whether the SA agent was registered with the Report method in its mask.
+    bool reports_available() const { return reports_available_; }
+    // What was assumed or given up while opening (missing link_layer, Reports unavailable).
+    const std::vector<std::string>& notes() const { return notes_; }
+    // umad_recv() failures other than timeouts (the thread goes on after a short pause).
+    std::uint64_t receive_errors() const { return receive_errors_.load(); }
+
+  private:
+    struct Received;
+
+    UmadEndpoint(mad::EventLoop& loop, host::Sysfs sysfs, host::SelectedPort selected,
+                 std::chrono::milliseconds receive_timeout);
+    Result<void> register_agents(const UmadOptions& options);
+    int agent_for(std::uint8_t mgmt_class) const;
+    Result<void> write(int agent, const mad::MadAddress& to, std::span<const std::uint8_t> mad,
+                       int timeout_ms);
+    void receive_loop();
+    void deliver(Received received);
+
+    mad::EventLoop& loop_;
+    host::Sysfs sysfs_;
+    host::SelectedPort selected_;
+    std::chrono::milliseconds receive_timeout_;
+    int fd_ = -1;
+    int issm_fd_ = -1;
+    std::vector<std::pair<std::uint8_t, int>> agents_;  // (class, agent id)
+    bool reports_available_ = false;
+    std::vector<std::string> notes_;
+    std::string closed_;  // why close() was called; empty while open
+    mad::RequestTracker tracker_;
+    std::function<void(const mad::MadResponse&)> unsolicited_;
+    std::function<void(const mad::PortEvent&)> port_events_;
+    // Tasks posted by the receive thread check this before touching the endpoint, so that a
+    // task still queued when the endpoint is destroyed does nothing.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    std::atomic<bool> stop_{false};
+    std::atomic<std::uint64_t> receive_errors_{0};
+    std::thread receiver_;
+};
+
+}  // namespace srpadm::umad

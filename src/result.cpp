@@ -30,6 +30,8 @@ std::string_view errc_name(Errc code) {
             return "io";
         case Errc::partial:
             return "partial";
+        case Errc::cancelled:
+            return "cancelled";
         case Errc::internal:
             return "internal";
     }
@@ -57,6 +59,8 @@ ExitStatus exit_status(Errc code) {
         case Errc::exists:
         case Errc::io:
             return ExitStatus::connect;
+        case Errc::cancelled:
+            return ExitStatus::interrupted;
         case Errc::internal:
             return ExitStatus::failure;
     }

@@ -28,6 +28,7 @@ enum class Errc : std::uint8_t {
     exists,         // already present (e.g. EEXIST from add_target)
     io,             // a local read/write failed (sysfs, files)
     partial,        // an operation finished but some parts failed
+    cancelled,      // stopped on request (SIGINT, SIGTERM, shutdown)
     internal,       // a bug
 };
 
@@ -60,6 +61,7 @@ enum class ExitStatus : int {
     discovery = 5,      // the fabric could not be queried (SA unreachable, timeouts)
     partial = 6,        // finished, but some targets or ports failed
     connect = 7,        // a host-side action (add_target, delete) failed
+    interrupted = 130,  // stopped by a signal; the tools return 128 + its number (130, 143)
 };
 
 ExitStatus exit_status(Errc code);

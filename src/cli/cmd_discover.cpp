@@ -117,20 +117,23 @@ int run_simulated(const DiscoverArgs& args, const Context& ctx, const model::Log
     return scan_and_print(**endpoint, args, ctx, policy);
 }
 
-// SIGINT and SIGTERM only set this flag; the event loop looks at it every kInterruptPoll and
-// closes the endpoint, so the scan ends through its normal paths (no exit() in a handler:
-// under libumad2sim that deadlocks with a thread blocked in umad_recv).
+// SIGINT and SIGTERM only record the signal; the event loop looks at it every kInterruptPoll
+// and closes the endpoint, so the scan ends through its normal paths (no exit() in a handler:
+// under libumad2sim that deadlocks with a thread blocked in umad_recv). The tool then exits
+// with 128 + the signal's number, as a shell reports a process the signal killed.
 volatile std::sig_atomic_t g_interrupted = 0;
 constexpr auto kInterruptPoll = std::chrono::milliseconds(100);
 
-void on_interrupt(int /*signal*/) {
-    g_interrupted = 1;
+void on_interrupt(int signal) {
+    g_interrupted = signal;
 }
 
 void watch_interrupts(umad::UmadEndpoint& endpoint) {
     endpoint.loop().after(kInterruptPoll, [&endpoint] {
         if (g_interrupted != 0) {
-            endpoint.close("interrupted");
+            endpoint.close(
+                g_interrupted == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM",
+                Errc::cancelled);
             return;
         }
         watch_interrupts(endpoint);
@@ -171,7 +174,7 @@ int run_real(const DiscoverArgs& args, const Context& ctx, const model::LoginPol
     watch_interrupts(**endpoint);
     const int status = scan_and_print(**endpoint, args, ctx, policy);
     if (g_interrupted != 0) {
-        fmt::print(stderr, "srpadm: interrupted\n");
+        return 128 + g_interrupted;
     }
     return status;
 }

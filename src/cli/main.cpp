@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer(
         "Exit status: 0 ok, 1 internal failure, 2 usage, 3 invalid input, 4 local port,\n"
-        "5 discovery failed, 6 partial failure, 7 connect/disconnect failed.\n"
+        "5 discovery failed, 6 partial failure, 7 connect/disconnect failed,\n"
+        "130/143 stopped by SIGINT/SIGTERM.\n"
         "See srpadm(8).");
 
     srpadm::cli::register_discover(app, ctx);

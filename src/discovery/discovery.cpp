@@ -172,8 +172,12 @@ void Scan::submit(const MadAddress& to, const MadBuffer& mad, std::function<void
     }
     ++pending_;
     queue_.submit(mad::MadRequest{to, mad}, [this, on = std::move(on)](MadResult result) {
-        if (!result && (result.error().code == Errc::port_state ||
-                        (result.error().code == Errc::send_failed && !port_active()))) {
+        if (!result && result.error().code == Errc::cancelled) {
+            // Stopped on request (a signal): end the scan without waiting for anything more.
+            fatal(Errc::cancelled, fmt::format("scan stopped: {}", result.error().message));
+            queue_.cancel(mad::MadError{Errc::cancelled, 0, "not sent: the scan was stopped"});
+        } else if (!result && (result.error().code == Errc::port_state ||
+                               (result.error().code == Errc::send_failed && !port_active()))) {
             // The local port went down: every answer still awaited is lost, and what was
             // learnt so far is no scan of the fabric.
             fatal(Errc::port_state,

@@ -266,9 +266,9 @@ void UmadEndpoint::send(mad::MadRequest request, mad::TimePoint deadline, mad::M
     }
 }
 
-void UmadEndpoint::close(const std::string& why) {
+void UmadEndpoint::close(const std::string& why, Errc code) {
     closed_ = why.empty() ? std::string("the MAD endpoint was closed") : why;
-    tracker_.fail_all(mad::MadError{Errc::port_state, 0, closed_});
+    tracker_.fail_all(mad::MadError{code, 0, closed_});
 }
 
 Result<void> UmadEndpoint::send_unanswered(const mad::MadAddress& to, const mad::MadBuffer& mad) {

@@ -92,7 +92,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
     // Completes every outstanding request with Errc::port_state and `why`, and every later one
     // at once the same way (an interrupted scan ends quickly instead of waiting for deadlines
     // and retries). The port stays open until destruction.
-    void close(const std::string& why);
+    void close(const std::string& why, Errc code = Errc::port_state);
 
     const host::SelectedPort& selected() const { return selected_; }
     // Whether the SA agent was registered with the Report method in its mask.

@@ -1,8 +1,11 @@
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -51,6 +54,44 @@ Result<std::vector<std::string>> Sysfs::list(std::string_view relative) const {
     }
     std::sort(names.begin(), names.end());
     return names;
+}
+
+std::error_code Sysfs::write(std::string_view relative, std::string_view data) const {
+    const auto p = path(relative);
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) is variadic.
+    const int fd = ::open(p.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) {
+        return {errno, std::generic_category()};
+    }
+    std::error_code result;
+    const ssize_t written = ::write(fd, data.data(), data.size());
+    if (written < 0) {
+        result = {errno, std::generic_category()};
+    } else if (static_cast<std::size_t>(written) != data.size()) {
+        result = std::make_error_code(std::errc::io_error);
+    }
+    if (::close(fd) != 0 && !result) {
+        result = {errno, std::generic_category()};
+    }
+    return result;
+}
+
+std::optional<std::uint64_t> parse_sysfs_number(std::string_view text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) {
+        text.remove_suffix(1);
+    }
+    int base = 10;
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        base = 16;
+        text.remove_prefix(2);
+    }
+    std::uint64_t value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value, base);
+    if (ec != std::errc{} || (ptr != end && *ptr != ':' && *ptr != ' ')) {
+        return std::nullopt;
+    }
+    return value;
 }
 
 std::optional<std::uint32_t> ib_srp_max_imm_data(const Sysfs& sysfs) {

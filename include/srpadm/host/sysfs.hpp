@@ -1,6 +1,6 @@
 // The one place that reads and writes sysfs (and, later, configfs). Every path is relative
-// to a root directory: "/" in production (so "sys/class/..." means /sys/class/...), a
-// fixture tree in tests (--sysfs-root).
+// to a root directory: "/sys" in production (so "class/..." means /sys/class/...), a fixture
+// tree in tests (--sysfs-root).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <srpadm/result.hpp>
@@ -29,6 +30,13 @@ class Sysfs {
     // Directory entries (names only, sorted); not_found when the directory is missing.
     Result<std::vector<std::string>> list(std::string_view relative) const;
 
+    // Writes `data` to an existing attribute with one write() call, as `echo -n data > file`
+    // does (O_WRONLY|O_TRUNC, never O_CREAT: a missing attribute is ENOENT, as in sysfs).
+    // Returns the errno of the open or the write (a short write counts as EIO), or {} on
+    // success. Blocks for as long as the kernel takes: call it off the caller's thread when
+    // that can be long (add_target; see writer.hpp).
+    std::error_code write(std::string_view relative, std::string_view data) const;
+
   private:
     std::filesystem::path root_;
 };
@@ -37,5 +45,9 @@ class Sysfs {
 // (module/ib_srp/parameters/{use_imm_data,max_imm_data}); nullopt when it is off, or ib_srp
 // is not loaded (as srp_daemon treats it).
 std::optional<std::uint32_t> ib_srp_max_imm_data(const Sysfs& sysfs);
+
+// A decimal number in a sysfs attribute ("7", "600", "0x1f" in base 0 as the kernel's own
+// readers take it); nullopt when the text is something else. Trailing blanks are ignored.
+std::optional<std::uint64_t> parse_sysfs_number(std::string_view text);
 
 }  // namespace srpadm::host

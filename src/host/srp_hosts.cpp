@@ -95,6 +95,20 @@ std::optional<std::uint64_t> id_ext_value(std::string_view id_ext) {
     return value;
 }
 
+model::TmoValues ib_srp_default_timeouts(const Sysfs& sysfs) {
+    model::TmoValues values;
+    for (const model::TmoKey key : model::kTmoKeys) {
+        const auto text =
+            sysfs.read("module/ib_srp/parameters/" + std::string(model::tmo_name(key)));
+        if (text) {
+            if (const auto value = model::parse_tmo(key, *text)) {
+                values.at(key) = *value;
+            }
+        }
+    }
+    return values;
+}
+
 std::string remote_port_attribute(const RemotePort& port, std::string_view attribute) {
     return fmt::format("{}/{}", port.path(), attribute);
 }

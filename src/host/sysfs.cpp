@@ -94,6 +94,12 @@ std::optional<std::uint64_t> parse_sysfs_number(std::string_view text) {
     return value;
 }
 
+bool ib_srp_topspin_workarounds(const Sysfs& sysfs) {
+    const auto text = sysfs.read("module/ib_srp/parameters/topspin_workarounds");
+    const auto value = text ? parse_sysfs_number(*text) : std::nullopt;
+    return !value || *value != 0;
+}
+
 std::optional<std::uint32_t> ib_srp_max_imm_data(const Sysfs& sysfs) {
     const auto use = sysfs.read("module/ib_srp/parameters/use_imm_data");
     if (!use || use->empty() || use->front() != 'Y') {

@@ -89,6 +89,11 @@ std::vector<const SrpHost*> same_target(const std::vector<SrpHost>& hosts,
 // The numeric id_ext of a login (1-16 hex digits), nullopt if it is not hexadecimal.
 std::optional<std::uint64_t> id_ext_value(std::string_view id_ext);
 
+// The timeouts a new remote port gets: ib_srp's module parameters
+// (module/ib_srp/parameters/{fast_io_fail_tmo,dev_loss_tmo,reconnect_delay}), or the kernel's
+// defaults 15/600/10 for those that cannot be read.
+model::TmoValues ib_srp_default_timeouts(const Sysfs& sysfs);
+
 // class/srp_remote_ports/<name>/<attribute> paths of a host's remote port.
 std::string remote_port_attribute(const RemotePort& port, std::string_view attribute);
 

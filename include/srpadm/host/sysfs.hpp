@@ -46,6 +46,9 @@ class Sysfs {
 // is not loaded (as srp_daemon treats it).
 std::optional<std::uint32_t> ib_srp_max_imm_data(const Sysfs& sysfs);
 
+// ib_srp's topspin_workarounds module parameter (default on, also when ib_srp is not loaded).
+bool ib_srp_topspin_workarounds(const Sysfs& sysfs);
+
 // A decimal number in a sysfs attribute ("7", "600", "0x1f" in base 0 as the kernel's own
 // readers take it); nullopt when the text is something else. Trailing blanks are ignored.
 std::optional<std::uint64_t> parse_sysfs_number(std::string_view text);

@@ -376,7 +376,9 @@ void render_settings(std::string& out, const std::vector<login::Option>& options
     if (ext) {
         out += fmt::format("initiator-ext = {}\n", format_initiator_ext(*ext));
     }
-    for (const login::Option& opt : options) {
+    // A key once per section: a repeated option (srp_daemon's rules allow it) means its last
+    // value, as the kernel reads it.
+    for (const login::Option& opt : merge_options({}, options)) {
         out += fmt::format("{} = {}\n", option_spelling(opt.key), opt.value);
     }
     for (const TmoKey key : kTmoKeys) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <srpadm/model/login.hpp>
 #include <srpadm/model/port.hpp>
 
 namespace srpadm::model {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <srpadm/model/login.hpp>
 #include <srpadm/model/remote_port.hpp>
 
 namespace srpadm::model {
@@ -118,7 +119,7 @@ Result<int> parse_tmo(TmoKey key, std::string_view text) {
         return fail(Errc::invalid_input,
                     fmt::format("{}={}: must be off or a number of seconds 0..{} (decimal, "
                                 "without leading zeros)",
-                                tmo_name(key), text, kIntMax));
+                                tmo_name(key), login::printable(text), kIntMax));
     }
     return static_cast<int>(value);
 }

@@ -82,7 +82,8 @@ std::vector<login::Key> tunable_login_keys();
 
 // Text of a configuration holding `rules` as [target] sections (with `defaults` first when it
 // holds anything), each with a comment naming its origin. parse_config() of the text gives
-// the same defaults and rules (origins aside). Used by `srpadm config convert`.
+// the same defaults and rules, origins aside and a repeated login option once with its last
+// value (what the kernel makes of it). Used by `srpadm config convert`.
 std::string render_config(const Defaults& defaults, const std::vector<Rule>& rules,
                           std::string_view header_comment);
 

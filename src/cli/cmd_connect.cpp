@@ -33,15 +33,7 @@ ExitStatus set_timeouts(host::HostActions& actions, const std::string& host_name
         return ExitStatus::ok;
     }
     const auto scan = host::srp_hosts(actions.sysfs());
-    const host::SrpHost* found = nullptr;
-    if (scan) {
-        for (const host::SrpHost& h : scan->hosts) {
-            if (h.name == host_name) {
-                found = &h;
-                break;
-            }
-        }
-    }
+    const host::SrpHost* found = scan ? host::find_host(scan->hosts, host_name) : nullptr;
     if (found == nullptr) {
         return report(
             Error{Errc::io, fmt::format("{}: gone before its timeouts could be set", host_name)});
@@ -50,11 +42,7 @@ ExitStatus set_timeouts(host::HostActions& actions, const std::string& host_name
     if (!writes) {
         return report(writes.error());
     }
-    std::string text;
-    for (const auto& w : *writes) {
-        text += fmt::format("{}{}={}", text.empty() ? "" : ", ", model::tmo_name(w.key),
-                            model::format_tmo(w.value));
-    }
+    const std::string text = model::describe_tmo_writes(*writes);
     fmt::print("{}: {}\n", host_name, text.empty() ? "timeouts already as asked" : "set " + text);
     return ExitStatus::ok;
 }

@@ -137,16 +137,14 @@ void set_timeouts(host::HostActions& actions, const host::HostScan& scan, Target
     if (o.plan.timeouts.empty() || o.host.empty()) {
         return;
     }
-    for (const host::SrpHost& h : scan.hosts) {
-        if (h.name == o.host) {
-            auto writes = actions.set_timeouts(h, o.plan.timeouts);
-            if (writes) {
-                o.timeouts_set = *writes;
-            } else {
-                o.timeouts_error = writes.error().message;
-            }
-            return;
+    if (const host::SrpHost* h = host::find_host(scan.hosts, o.host)) {
+        auto writes = actions.set_timeouts(*h, o.plan.timeouts);
+        if (writes) {
+            o.timeouts_set = *writes;
+        } else {
+            o.timeouts_error = writes.error().message;
         }
+        return;
     }
     o.timeouts_error = fmt::format("{}: gone before its timeouts could be set", o.host);
 }
@@ -231,9 +229,7 @@ int run(const ConnectAllArgs& args, bool config_given, bool rules_given, const C
             problems.push_back(o.message);
         }
     }
-    for (const auto& p : problems) {
-        fmt::print(stderr, "srpadm: warning: {}\n", p);
-    }
+    print_warnings(problems);
     if (failures > 0) {
         return static_cast<int>(successes == 0 && problems.empty() ? ExitStatus::connect
                                                                    : ExitStatus::partial);

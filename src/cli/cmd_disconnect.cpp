@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -51,21 +52,17 @@ Result<Selection> selection(const DisconnectArgs& a) {
                                        : "say which targets: --id-ext, --ioc-guid, --host, or "
                                          "--all");
     }
-    if (!a.id_ext.empty()) {
-        auto v = login::parse_hex64(login::Key::service_id, a.id_ext);
+    for (const auto& [name, text, value] :
+         {std::tuple{"--id-ext", &a.id_ext, &s.id_ext}, {"--ioc-guid", &a.ioc_guid, &s.ioc_guid}}) {
+        if (text->empty()) {
+            continue;
+        }
+        auto v = login::parse_hex64(login::Key::ioc_guid, *text);
         if (!v) {
             return fail(Errc::usage,
-                        fmt::format("option --id-ext: '{}' is not 1-16 hex digits", a.id_ext));
+                        fmt::format("option {}: '{}' is not 1-16 hex digits", name, *text));
         }
-        s.id_ext = *v;
-    }
-    if (!a.ioc_guid.empty()) {
-        auto v = login::parse_hex64(login::Key::ioc_guid, a.ioc_guid);
-        if (!v) {
-            return fail(Errc::usage,
-                        fmt::format("option --ioc-guid: '{}' is not 1-16 hex digits", a.ioc_guid));
-        }
-        s.ioc_guid = *v;
+        *value = *v;
     }
     for (const std::string& text : a.hosts) {
         const std::string digits = text.rfind("host", 0) == 0 ? text.substr(4) : text;

@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "discovery_source.hpp"
+#include "host_options.hpp"
 #include "render.hpp"
 
 namespace srpadm::cli {
@@ -60,9 +61,7 @@ int run(const DiscoverArgs& args, const Context& ctx) {
                    found.targets.size(), s.dm_ports, s.sa_requests, s.dm_requests, s.retries,
                    std::chrono::duration_cast<std::chrono::microseconds>(s.elapsed).count());
     }
-    for (const auto& p : problems) {
-        fmt::print(stderr, "srpadm: warning: {}\n", p);
-    }
+    print_warnings(problems);
     return static_cast<int>(problems.empty() ? ExitStatus::ok : ExitStatus::partial);
 }
 

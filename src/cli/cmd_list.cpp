@@ -38,9 +38,7 @@ ExitStatus run(const ListArgs& args, const Context& ctx) {
         fmt::print("{}\n", render_list_json(hosts, scan->problems).dump(2));
     } else {
         fmt::print("{}", render_list_text(hosts, ctx.verbosity > 0));
-        for (const std::string& p : scan->problems) {
-            fmt::print(stderr, "srpadm: warning: {}\n", p);
-        }
+        print_warnings(scan->problems);
     }
     return scan->problems.empty() ? ExitStatus::ok : ExitStatus::partial;
 }

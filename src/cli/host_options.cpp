@@ -23,7 +23,8 @@ Result<std::optional<model::PortSelector>> port_option(const std::string& text) 
     }
     auto selector = model::parse_port_selector(text);
     if (!selector) {
-        return fail(Errc::usage, "option --port: " + selector.error().message);
+        return fail(Errc::usage,
+                    fmt::format("option --port: '{}': {}", text, selector.error().message));
     }
     return std::optional<model::PortSelector>(*selector);
 }
@@ -124,6 +125,12 @@ void print_error_lines(const std::string& message) {
         const std::size_t end = std::min(message.find('\n', pos), message.size());
         fmt::print(stderr, "srpadm: {}\n", message.substr(pos, end - pos));
         pos = end + 1;
+    }
+}
+
+void print_warnings(const std::vector<std::string>& problems) {
+    for (const std::string& p : problems) {
+        fmt::print(stderr, "srpadm: warning: {}\n", p);
     }
 }
 

@@ -51,5 +51,7 @@ model::ConfigSources file_sources();
 
 // Prints each line of `message` as "srpadm: <line>" on standard error.
 void print_error_lines(const std::string& message);
+// Prints each problem as "srpadm: warning: <problem>" on standard error.
+void print_warnings(const std::vector<std::string>& problems);
 
 }  // namespace srpadm::cli

@@ -255,21 +255,6 @@ bool TargetOutcome::failed() const {
            !timeouts_error.empty();
 }
 
-namespace {
-
-std::string timeouts_text(const model::RemotePortTimeouts& t) {
-    std::string out;
-    for (const model::TmoKey key : model::kTmoKeys) {
-        if (t.at(key)) {
-            out += fmt::format("{}{}={}", out.empty() ? "" : ", ", model::tmo_name(key),
-                               model::format_tmo(*t.at(key)));
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
 std::string render_connect_all_text(const std::vector<TargetOutcome>& outcomes, bool dry_run,
                                     const std::string& add_target_file, bool verbose) {
     std::string out;
@@ -280,7 +265,7 @@ std::string render_connect_all_text(const std::vector<TargetOutcome>& outcomes, 
         if (o.state == "denied" && !verbose) {
             continue;
         }
-        const std::string tmo = timeouts_text(o.plan.timeouts);
+        const std::string tmo = model::describe_tmo(o.plan.timeouts);
         if (dry_run) {
             if (o.state == "would-connect") {
                 out += o.plan.request.line + "\n";
@@ -299,12 +284,7 @@ std::string render_connect_all_text(const std::vector<TargetOutcome>& outcomes, 
             out += o.message + "\n";
         }
         if (!o.timeouts_set.empty()) {
-            std::string set;
-            for (const auto& w : o.timeouts_set) {
-                set += fmt::format("{}{}={}", set.empty() ? "" : ", ", model::tmo_name(w.key),
-                                   model::format_tmo(w.value));
-            }
-            out += fmt::format("{}: set {}\n", o.host, set);
+            out += fmt::format("{}: set {}\n", o.host, model::describe_tmo_writes(o.timeouts_set));
         }
     }
     return out;

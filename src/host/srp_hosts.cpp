@@ -181,6 +181,12 @@ Result<HostScan> srp_hosts(const Sysfs& sysfs) {
     return scan;
 }
 
+const SrpHost* find_host(const std::vector<SrpHost>& hosts, std::string_view name) {
+    const auto it = std::find_if(hosts.begin(), hosts.end(),
+                                 [name](const SrpHost& h) { return h.name == name; });
+    return it == hosts.end() ? nullptr : &*it;
+}
+
 std::vector<const SrpHost*> same_target(const std::vector<SrpHost>& hosts,
                                         const login::LoginSpec& spec, std::string_view device,
                                         unsigned port) {

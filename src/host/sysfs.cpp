@@ -1,9 +1,8 @@
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <unistd.h>
 
@@ -20,20 +19,36 @@ bool Sysfs::exists(std::string_view relative) const {
 
 Result<std::string> Sysfs::read(std::string_view relative) const {
     const auto p = path(relative);
-    std::ifstream in(p, std::ios::binary);
-    if (!in) {
-        std::error_code ec;
-        if (!std::filesystem::exists(p, ec)) {
-            return fail(Errc::not_found, fmt::format("{}: no such file", p.string()));
+    const auto error = [&p](int err, std::string_view what) {
+        // Some attributes exist but answer ENOENT when they do not apply (ib_srp's service_id,
+        // pkey, dgid and orig_dgid of an RDMA/CM login): not_found, like a missing file.
+        return fail(
+            err == ENOENT ? Errc::not_found : Errc::io,
+            fmt::format("{}: {}: {}", p.string(), what, std::generic_category().message(err)));
+    };
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) is variadic.
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return error(errno, "cannot be opened");
+    }
+    std::string s;
+    std::array<char, 4096> buffer{};
+    while (true) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
         }
-        return fail(Errc::io, fmt::format("{}: cannot be read", p.string()));
+        if (n < 0) {
+            const int err = errno;
+            ::close(fd);
+            return error(err, "read failed");
+        }
+        if (n == 0) {
+            break;
+        }
+        s.append(buffer.data(), static_cast<std::size_t>(n));
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) {
-        return fail(Errc::io, fmt::format("{}: read failed", p.string()));
-    }
-    std::string s = text.str();
+    ::close(fd);
     if (!s.empty() && s.back() == '\n') {
         s.pop_back();
     }

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <srpadm/model/login.hpp>
 #include <srpadm/model/port.hpp>
 
 namespace srpadm::model {
@@ -23,10 +22,9 @@ std::string PortSelector::str() const {
 }
 
 Result<PortSelector> parse_port_selector(std::string_view text) {
-    const auto bad = [text](std::string_view what) {
-        return fail(
-            Errc::invalid_input,
-            fmt::format("port '{}': {} (expected DEV or DEV:PORT, e.g. mlx5_0:1)", text, what));
+    const auto bad = [](std::string_view what) {
+        return fail(Errc::invalid_input,
+                    fmt::format("{} (expected DEV or DEV:PORT, e.g. mlx5_0:1)", what));
     };
     const std::size_t colon = text.find(':');
     const std::string_view device = text.substr(0, colon);

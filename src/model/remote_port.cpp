@@ -47,6 +47,20 @@ std::optional<std::string> tmo_problem(std::optional<int> fast_io, std::optional
     return std::nullopt;
 }
 
+// The field of a TmoValues or RemotePortTimeouts (const or not) that holds `key`.
+template <class Set>
+auto& member(Set& set, TmoKey key) {
+    switch (key) {
+        case TmoKey::fast_io_fail_tmo:
+            return set.fast_io_fail_tmo;
+        case TmoKey::dev_loss_tmo:
+            return set.dev_loss_tmo;
+        case TmoKey::reconnect_delay:
+            break;
+    }
+    return set.reconnect_delay;
+}
+
 }  // namespace
 
 std::string_view tmo_name(TmoKey key) {
@@ -62,36 +76,19 @@ std::string_view tmo_name(TmoKey key) {
 }
 
 int& TmoValues::at(TmoKey key) {
-    switch (key) {
-        case TmoKey::fast_io_fail_tmo:
-            return fast_io_fail_tmo;
-        case TmoKey::dev_loss_tmo:
-            return dev_loss_tmo;
-        case TmoKey::reconnect_delay:
-            break;
-    }
-    return reconnect_delay;
+    return member(*this, key);
 }
 
 int TmoValues::at(TmoKey key) const {
-    return const_cast<TmoValues*>(this)->at(key);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    return member(*this, key);
 }
 
 std::optional<int>& RemotePortTimeouts::at(TmoKey key) {
-    switch (key) {
-        case TmoKey::fast_io_fail_tmo:
-            return fast_io_fail_tmo;
-        case TmoKey::dev_loss_tmo:
-            return dev_loss_tmo;
-        case TmoKey::reconnect_delay:
-            break;
-    }
-    return reconnect_delay;
+    return member(*this, key);
 }
 
 const std::optional<int>& RemotePortTimeouts::at(TmoKey key) const {
-    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast)
-    return const_cast<RemotePortTimeouts*>(this)->at(key);
+    return member(*this, key);
 }
 
 RemotePortTimeouts RemotePortTimeouts::overridden_by(const RemotePortTimeouts& over) const {
@@ -128,6 +125,26 @@ std::string format_tmo(int value) {
     return on(value) ? fmt::format("{}", value) : std::string("off");
 }
 
+std::string describe_tmo(const RemotePortTimeouts& values) {
+    std::string out;
+    for (const TmoKey key : kTmoKeys) {
+        if (values.at(key)) {
+            out += fmt::format("{}{}={}", out.empty() ? "" : ", ", tmo_name(key),
+                               format_tmo(*values.at(key)));
+        }
+    }
+    return out;
+}
+
+std::string describe_tmo_writes(const std::vector<TmoWrite>& writes) {
+    std::string out;
+    for (const TmoWrite& w : writes) {
+        out +=
+            fmt::format("{}{}={}", out.empty() ? "" : ", ", tmo_name(w.key), format_tmo(w.value));
+    }
+    return out;
+}
+
 Result<void> check_tmo(const TmoValues& v) {
     if (auto problem = tmo_problem(v.fast_io_fail_tmo, v.dev_loss_tmo, v.reconnect_delay)) {
         return fail(Errc::invalid_input, fmt::format("{} ({})", *problem, values_text(v)));
@@ -151,13 +168,7 @@ Result<TmoValues> apply_tmo(const TmoValues& base, const RemotePortTimeouts& wan
         }
     }
     if (auto problem = tmo_problem(out.fast_io_fail_tmo, out.dev_loss_tmo, out.reconnect_delay)) {
-        std::string given;
-        for (const TmoKey key : kTmoKeys) {
-            if (wanted.at(key)) {
-                given += fmt::format("{}{}={}", given.empty() ? "" : ", ", tmo_name(key),
-                                     format_tmo(*wanted.at(key)));
-            }
-        }
+        const std::string given = describe_tmo(wanted);
         return fail(Errc::invalid_input,
                     fmt::format("{} (asked for {}; with the other values the result would be {})",
                                 *problem, given.empty() ? "nothing" : given, values_text(out)));

@@ -6,23 +6,11 @@ set -u
 bin=$1
 errf=$(mktemp)
 trap 'rm -f "$errf"' EXIT
-failures=0
+source "$2/tests/cli/lib/common.sh"
 
-# run ARGS...: sets out (exact stdout), err (stderr) and status.
+# run ARGS...: runs srpadm login-string ARGS.
 run() {
-    out=$("$bin" login-string "$@" 2>"$errf"; rc=$?; printf x; exit $rc)
-    status=$?
-    out=${out%x}
-    err=$(cat "$errf")
-}
-
-bad() {
-    echo "FAIL: $1"
-    echo "  args:   ${*:2}"
-    echo "  status: $status"
-    echo "  stdout: $out"
-    echo "  stderr: $err"
-    failures=$((failures + 1))
+    run_srpadm login-string "$@"
 }
 
 # ok WANT ARGS...: exit 0, stdout is WANT and one newline, stderr empty.

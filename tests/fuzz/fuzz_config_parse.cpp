@@ -9,32 +9,14 @@
 
 #include <srpadm/model/config.hpp>
 
-namespace {
-
-bool every_line_located(const std::string& message, std::string_view name) {
-    if (message.empty()) {
-        return false;
-    }
-    std::size_t pos = 0;
-    while (pos <= message.size()) {
-        const std::size_t end = std::min(message.find('\n', pos), message.size());
-        const std::string_view line = std::string_view(message).substr(pos, end - pos);
-        if (line.substr(0, name.size() + 1) != std::string(name) + ":") {
-            return false;
-        }
-        pos = end + 1;
-    }
-    return true;
-}
-
-}  // namespace
+#include "fuzz_text_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace srpadm::model;
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     const auto file = parse_config(text, "srpadm.conf");
     if (!file) {
-        if (!every_line_located(file.error().message, "srpadm.conf")) {
+        if (!srpadm::fuzz::every_line_located(file.error().message, "srpadm.conf")) {
             std::abort();
         }
         return 0;

@@ -10,38 +10,14 @@
 #include <srpadm/model/config.hpp>
 #include <srpadm/model/rules.hpp>
 
-namespace {
-
-// Every line of `message` starts with "<name>:<digits>: ".
-bool every_line_located(const std::string& message, std::string_view name) {
-    if (message.empty()) {
-        return false;
-    }
-    std::size_t pos = 0;
-    while (pos <= message.size()) {
-        const std::size_t end = std::min(message.find('\n', pos), message.size());
-        const std::string_view line = std::string_view(message).substr(pos, end - pos);
-        if (line.substr(0, name.size()) != name || line.size() <= name.size() + 1 ||
-            line[name.size()] != ':') {
-            return false;
-        }
-        const std::size_t colon = line.find(':', name.size() + 1);
-        if (colon == std::string_view::npos || colon == name.size() + 1) {
-            return false;
-        }
-        pos = end + 1;
-    }
-    return true;
-}
-
-}  // namespace
+#include "fuzz_text_common.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace srpadm::model;
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     const auto rules = parse_srp_daemon_rules(text, "rules.conf");
     if (!rules) {
-        if (!every_line_located(rules.error().message, "rules.conf")) {
+        if (!srpadm::fuzz::every_line_located(rules.error().message, "rules.conf")) {
             std::abort();
         }
         return 0;

@@ -95,52 +95,52 @@ TEST(ConfigParse, EveryTunableLoginOptionIsAKey) {
     EXPECT_EQ(tunable_login_keys().size(), 12U);
 }
 
+// Every refusal: file:line, the key as written, what was expected.
+const std::pair<const char*, const char*> kRefusals[] = {
+    {"[default]\nqueue-size = 1\n",
+     "srpadm.conf:1: unknown section [default]; expected [defaults] or [target]"},
+    {"[defaults]\nqueue_size = 64\n",
+     "srpadm.conf:2: unknown key 'queue_size'; keys are spelled like the command-line options: "
+     "queue-size"},
+    {"queue-size = 1\n",
+     "srpadm.conf:1: queue-size = 1: must be 2..2147483647 (the kernel's parser takes 1, but its "
+     "ABI document names 2 as the lowest supported value)"},
+    {"[target]\ntl-retry-count = 9\n", "srpadm.conf:2: tl-retry-count = 9: must be 2..7"},
+    {"[target]\ndefault-deny = yes\n",
+     "srpadm.conf:2: default-deny belongs in a [defaults] section, not in [target]"},
+    {"action = deny\n", "srpadm.conf:1: action belongs in a [target] section, not in [defaults]"},
+    {"[target]\npkey = 1\npkey = 2\n",
+     "srpadm.conf:3: pkey given twice in this [target] section (first on line 2); give it once"},
+    {"queue-size\n",
+     "srpadm.conf:1: 'queue-size': expected KEY = VALUE, or a section header [defaults] or "
+     "[target]"},
+    {"default-deny = maybe\n", "srpadm.conf:1: default-deny = maybe: must be yes or no"},
+    {"[target]\naction = allow\nport = mlx5_0:0\n",
+     "srpadm.conf:3: port = mlx5_0:0: the port must be a decimal number 1..255 (expected DEV or "
+     "DEV:PORT, e.g. mlx5_0:1)"},
+    {"[target]\nioc-guid = xyz\n",
+     "srpadm.conf:2: ioc-guid = xyz: must be 1-16 hex digits, optionally with 0x"},
+    {"[target]\ndgid = fe80\n",
+     "srpadm.conf:2: dgid = fe80: must be a GID: 32 hex digits, or eight ':'-separated groups"},
+    {"[target]\naction = deny\nqueue-size = 64\n",
+     "srpadm.conf:1: a [target] section with action = deny takes only match keys (port, id-ext, "
+     "ioc-guid, service-id, pkey, dgid): login options, initiator-ext and timeouts apply to "
+     "allowed targets"},
+    {"dev-loss-tmo = 10\nfast-io-fail-tmo = 20\n",
+     "srpadm.conf:1: [defaults]: fast_io_fail_tmo=20 must be smaller than dev_loss_tmo=10"},
+    {"[target]\nreconnect-delay = 0\n",
+     "srpadm.conf:1: [target]: reconnect_delay must not be 0 (give a positive number of seconds or "
+     "off)"},
+    {"[target]\ndev-loss-tmo = 1m\n",
+     "srpadm.conf:2: dev-loss-tmo = 1m: must be off or a number of seconds 0..2147483647 (decimal, "
+     "without leading zeros)"},
+    {"[target\n", "srpadm.conf:1: '[target': a section header must be [defaults] or [target]"},
+};
+
 TEST(ConfigParse, Errors) {
-    EXPECT_EQ(error_of(parse("[default]\nqueue-size = 1\n")),
-              "srpadm.conf:1: unknown section [default]; expected [defaults] or [target]");
-    EXPECT_EQ(error_of(parse("[defaults]\nqueue_size = 64\n")),
-              "srpadm.conf:2: unknown key 'queue_size'; keys are spelled like the command-line "
-              "options: queue-size");
-    EXPECT_EQ(error_of(parse("queue-size = 1\n")),
-              "srpadm.conf:1: queue-size = 1: must be 2..2147483647 (the kernel's parser takes "
-              "1, but its ABI document names 2 as the lowest supported value)");
-    EXPECT_EQ(error_of(parse("[target]\ntl-retry-count = 9\n")),
-              "srpadm.conf:2: tl-retry-count = 9: must be 2..7");
-    EXPECT_EQ(error_of(parse("[target]\ndefault-deny = yes\n")),
-              "srpadm.conf:2: default-deny belongs in a [defaults] section, not in [target]");
-    EXPECT_EQ(error_of(parse("action = deny\n")),
-              "srpadm.conf:1: action belongs in a [target] section, not in [defaults]");
-    EXPECT_EQ(error_of(parse("[target]\npkey = 1\npkey = 2\n")),
-              "srpadm.conf:3: pkey given twice in this [target] section (first on line 2); give "
-              "it once");
-    EXPECT_EQ(error_of(parse("queue-size\n")),
-              "srpadm.conf:1: 'queue-size': expected KEY = VALUE, or a section header "
-              "[defaults] or [target]");
-    EXPECT_EQ(error_of(parse("default-deny = maybe\n")),
-              "srpadm.conf:1: default-deny = maybe: must be yes or no");
-    EXPECT_EQ(error_of(parse("[target]\naction = allow\nport = mlx5_0:0\n")),
-              "srpadm.conf:3: port = mlx5_0:0: port 'mlx5_0:0': the port must be a decimal "
-              "number 1..255 (expected DEV or DEV:PORT, e.g. mlx5_0:1)");
-    EXPECT_EQ(error_of(parse("[target]\nioc-guid = xyz\n")),
-              "srpadm.conf:2: ioc-guid = xyz: must be 1-16 hex digits, optionally with 0x");
-    EXPECT_EQ(error_of(parse("[target]\ndgid = fe80\n")),
-              "srpadm.conf:2: dgid = fe80: must be a GID: 32 hex digits, or eight "
-              "':'-separated groups");
-    EXPECT_EQ(error_of(parse("[target]\naction = deny\nqueue-size = 64\n")),
-              "srpadm.conf:1: a [target] section with action = deny takes only match keys "
-              "(port, id-ext, ioc-guid, service-id, pkey, dgid): login options, initiator-ext "
-              "and timeouts apply to allowed targets");
-    EXPECT_EQ(error_of(parse("dev-loss-tmo = 10\nfast-io-fail-tmo = 20\n")),
-              "srpadm.conf:1: [defaults]: fast_io_fail_tmo=20 must be smaller than "
-              "dev_loss_tmo=10");
-    EXPECT_EQ(error_of(parse("[target]\nreconnect-delay = 0\n")),
-              "srpadm.conf:1: [target]: reconnect_delay must not be 0 (give a positive number of "
-              "seconds or off)");
-    EXPECT_EQ(error_of(parse("[target]\ndev-loss-tmo = 1m\n")),
-              "srpadm.conf:2: dev-loss-tmo = 1m: must be off or a number of seconds "
-              "0..2147483647 (decimal, without leading zeros)");
-    EXPECT_EQ(error_of(parse("[target\n")),
-              "srpadm.conf:1: '[target': a section header must be [defaults] or [target]");
+    for (const auto& [text, message] : kRefusals) {
+        EXPECT_EQ(error_of(parse(text)), message) << text;
+    }
 }
 
 TEST(ConfigParse, AllProblemsReported) {

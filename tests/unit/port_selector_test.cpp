@@ -14,8 +14,8 @@ TEST(PortSelector, Parses) {
         EXPECT_FALSE(parse_port_selector(bad)) << bad;
     }
     EXPECT_EQ(parse_port_selector("mlx5_0:0").error().message,
-              "port 'mlx5_0:0': the port must be a decimal number 1..255 (expected DEV or "
-              "DEV:PORT, e.g. mlx5_0:1)");
+              "the port must be a decimal number 1..255 (expected DEV or DEV:PORT, e.g. "
+              "mlx5_0:1)");
 }
 
 TEST(PortSelector, MatchesExactly) {

@@ -70,6 +70,9 @@ struct HostScan {
 // Reads every ib_srp SCSI host. A missing class/scsi_host means none.
 Result<HostScan> srp_hosts(const Sysfs& sysfs);
 
+// The host named `name` ("host7"), or nullptr.
+const SrpHost* find_host(const std::vector<SrpHost>& hosts, std::string_view name);
+
 // The host that is this login on local port device:port, exactly: the same device name (no
 // prefix match: mlx5_1 is not mlx5_10) and port, id_ext and ioc_guid; for IB/CM logins also
 // service_id, P_Key (all 16 bits) and target GID (orig_dgid preferred over dgid, which

@@ -26,7 +26,8 @@ struct PortSelector {
 
 // Parses "DEV" or "DEV:PORT". DEV: 1-63 characters without '/', ':', blanks or control
 // characters (the kernel's IB_DEVICE_NAME_MAX is 64 with the NUL); PORT: decimal 1..255
-// without leading zeros. Errors (Errc::invalid_input) name the text and what is expected.
+// without leading zeros. Errors (Errc::invalid_input) say what is wrong and what is expected;
+// the caller names the text.
 Result<PortSelector> parse_port_selector(std::string_view text);
 
 }  // namespace srpadm::model

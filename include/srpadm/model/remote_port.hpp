@@ -68,6 +68,9 @@ Result<int> parse_tmo(TmoKey key, std::string_view text);
 // "off" or the number, as sysfs shows it.
 std::string format_tmo(int value);
 
+// "fast_io_fail_tmo=5, dev_loss_tmo=60": the values given, in TmoKey order ("" for none).
+std::string describe_tmo(const RemotePortTimeouts& values);
+
 // The kernel's srp_tmo_valid() on a full set; the error says which rule is broken.
 Result<void> check_tmo(const TmoValues& values);
 // The rules that involve only the values given (for configuration checked without a host).
@@ -80,6 +83,9 @@ struct TmoWrite {
     int value = 0;
     friend bool operator==(const TmoWrite&, const TmoWrite&) = default;
 };
+// "fast_io_fail_tmo=5, dev_loss_tmo=60": the writes, in their order.
+std::string describe_tmo_writes(const std::vector<TmoWrite>& writes);
+
 // The writes that take `current` to `current` with `wanted` applied (only the values that
 // change), in an order in which every intermediate set passes check_tmo().
 Result<std::vector<TmoWrite>> plan_tmo_writes(const TmoValues& current,

@@ -20,24 +20,11 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-failures=0
 errf=$work/stderr
+source "$src/tests/cli/lib/common.sh"
 
-# run ARGS...: runs srpadm; sets out (exact stdout), err (stderr) and status.
 run() {
-    out=$("$bin" "$@" 2>"$errf"; rc=$?; printf x; exit $rc)
-    status=$?
-    out=${out%x}
-    err=$(cat "$errf")
-}
-
-bad() {
-    echo "FAIL: $1"
-    echo "  args:   ${*:2}"
-    echo "  status: $status"
-    echo "  stdout: $out"
-    echo "  stderr: $err"
-    failures=$((failures + 1))
+    run_srpadm "$@"
 }
 
 # expect STATUS STDOUT-TEXT STDERR-TEXT ARGS...: exit STATUS, stdout and stderr contain the

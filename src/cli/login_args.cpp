@@ -72,42 +72,42 @@ LoginOptions add_login_options(CLI::App* cmd, LoginArgs& args) {
     return o;
 }
 
-Result<login::LoginSpec> login_from_options(const LoginArgs& a, const LoginOptions& o,
+Result<login::LoginSpec> login_from_options(const LoginArgs& args, const LoginOptions& options,
                                             const std::string& command,
                                             const std::string& alternative) {
-    if (!given(o.id_ext) || !given(o.ioc_guid)) {
+    if (!given(options.id_ext) || !given(options.ioc_guid)) {
         return fail(Errc::usage,
                     fmt::format("{} needs --id-ext and --ioc-guid, or {}", command, alternative));
     }
-    const bool ib = given(o.dgid) || given(o.pkey) || given(o.service_id);
-    if (ib && given(o.dest)) {
+    const bool ib = given(options.dgid) || given(options.pkey) || given(options.service_id);
+    if (ib && given(options.dest)) {
         return fail(Errc::usage,
                     "give either --dgid, --pkey and --service-id (IB/CM) or --dest [--src] "
                     "(RDMA/CM), not both");
     }
-    if (given(o.src) && !given(o.dest)) {
+    if (given(options.src) && !given(options.dest)) {
         return fail(Errc::usage, "--src needs --dest (src is used only for RDMA/CM logins)");
     }
     login::LoginSpec spec;
-    spec.id_ext = a.id_ext;
-    auto ioc = login::parse_hex64(login::Key::ioc_guid, a.ioc_guid);
+    spec.id_ext = args.id_ext;
+    auto ioc = login::parse_hex64(login::Key::ioc_guid, args.ioc_guid);
     if (!ioc) {
         return Unexpected(ioc.error());
     }
     spec.ioc_guid = *ioc;
-    if (given(o.dest)) {
-        spec.rdma = login::RdmaCmAddress{a.dest, std::nullopt};
-        if (given(o.src)) {
-            spec.rdma->src = a.src;
+    if (given(options.dest)) {
+        spec.rdma = login::RdmaCmAddress{args.dest, std::nullopt};
+        if (given(options.src)) {
+            spec.rdma->src = args.src;
         }
     } else {
-        auto address = ib_from_args(a, o);
+        auto address = ib_from_args(args, options);
         if (!address) {
             return Unexpected(address.error());
         }
         spec.ib = *address;
     }
-    for (const auto& kv : a.options) {
+    for (const auto& kv : args.options) {
         const auto eq = kv.find('=');
         if (eq == std::string::npos) {
             return fail(Errc::usage, fmt::format("option --option: '{}' is not KEY=VALUE", kv));

@@ -45,7 +45,7 @@ LoginOptions add_login_options(CLI::App* cmd, LoginArgs& args);
 
 // The login the options describe. The usage error without --id-ext and --ioc-guid names
 // `command` and the `alternative` way to give a login (e.g. "--check LINE").
-Result<login::LoginSpec> login_from_options(const LoginArgs& args, const LoginOptions& given,
+Result<login::LoginSpec> login_from_options(const LoginArgs& args, const LoginOptions& options,
                                             const std::string& command,
                                             const std::string& alternative);
 

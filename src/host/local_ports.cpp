@@ -41,7 +41,7 @@ std::vector<PortGid> read_gids(const Sysfs& sysfs, const std::string& dir) {
     }
     for (const std::string& name : *names) {
         const auto index = small_number(name);
-        const auto text = sysfs.read(dir + "/gids/" + name);
+        const auto text = sysfs.read(fmt::format("{}/gids/{}", dir, name));
         if (!index || !text) {
             continue;
         }
@@ -49,8 +49,9 @@ std::vector<PortGid> read_gids(const Sysfs& sysfs, const std::string& dir) {
         if (!gid || *gid == Gid{}) {
             continue;
         }
-        gids.push_back({*index, *gid, read_or_empty(sysfs, dir + "/gid_attrs/types/" + name),
-                        read_or_empty(sysfs, dir + "/gid_attrs/ndevs/" + name)});
+        gids.push_back({*index, *gid,
+                        read_or_empty(sysfs, fmt::format("{}/gid_attrs/types/{}", dir, name)),
+                        read_or_empty(sysfs, fmt::format("{}/gid_attrs/ndevs/{}", dir, name))});
     }
     std::sort(gids.begin(), gids.end(),
               [](const PortGid& a, const PortGid& b) { return a.index < b.index; });
@@ -98,7 +99,7 @@ Result<std::vector<LocalPort>> local_ports(const Sysfs& sysfs) {
         }
         std::sort(ports.begin(), ports.end());
         for (const auto& [number, name] : ports) {
-            const std::string dir = dev_dir + "/ports/" + name;
+            const std::string dir = fmt::format("{}/ports/{}", dev_dir, name);
             LocalPort p;
             p.device = device;
             p.port = number;

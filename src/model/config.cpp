@@ -524,7 +524,7 @@ Result<Config> load_config(const std::string& path, bool required, const ConfigS
     for (const std::string& name : *names) {
         const bool conf = name.size() > 5 && name.compare(name.size() - 5, 5, ".conf") == 0;
         if (conf && name[0] != '.') {
-            add(dir + "/" + name, true);
+            add(fmt::format("{}/{}", dir, name), true);
         }
     }
     if (!errors.empty()) {

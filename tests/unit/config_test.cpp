@@ -7,6 +7,8 @@
 
 #include <srpadm/model/config.hpp>
 
+#include "error_text.hpp"
+
 namespace srpadm::model {
 namespace {
 
@@ -14,9 +16,7 @@ Result<ConfigFile> parse(std::string_view text) {
     return parse_config(text, "srpadm.conf");
 }
 
-std::string error_of(const Result<ConfigFile>& r) {
-    return r ? "(accepted)" : r.error().message;
-}
+using testing::error_of;
 
 constexpr std::string_view kExample =
     "# a comment\n"

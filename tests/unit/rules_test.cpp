@@ -6,6 +6,8 @@
 
 #include <srpadm/model/rules.hpp>
 
+#include "error_text.hpp"
+
 namespace srpadm::model {
 namespace {
 
@@ -13,9 +15,7 @@ Result<std::vector<Rule>> parse(std::string_view text) {
     return parse_srp_daemon_rules(text, "rules.conf");
 }
 
-std::string error_of(const Result<std::vector<Rule>>& r) {
-    return r ? "(accepted)" : r.error().message;
-}
+using testing::error_of;
 
 // The example of rdma-core's srp_daemon.conf, uncommented.
 constexpr std::string_view kShipped =

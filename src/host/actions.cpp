@@ -1,6 +1,6 @@
 // Logins, remote-port timeouts and logouts through a SysfsWriter (see actions.hpp).
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -113,7 +113,7 @@ std::string add_target_error_meaning(int error) {
             return fmt::format(
                 "{} (from the path record query or the GID lookup: is the target port "
                 "reachable from this port on this P_Key?)",
-                std::strerror(error));  // NOLINT(concurrency-mt-unsafe): the CLI thread only
+                std::generic_category().message(error));
     }
 }
 

@@ -26,7 +26,6 @@ Result<std::string> Sysfs::read(std::string_view relative) const {
             err == ENOENT ? Errc::not_found : Errc::io,
             fmt::format("{}: {}: {}", p.string(), what, std::generic_category().message(err)));
     };
-    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) is variadic.
     const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return error(errno, "cannot be opened");
@@ -73,7 +72,6 @@ Result<std::vector<std::string>> Sysfs::list(std::string_view relative) const {
 
 std::error_code Sysfs::write(std::string_view relative, std::string_view data) const {
     const auto p = path(relative);
-    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) is variadic.
     const int fd = ::open(p.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0) {
         return {errno, std::generic_category()};

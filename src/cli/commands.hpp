@@ -19,5 +19,11 @@ ExitStatus report(const Error& error);
 void register_login_string(CLI::App& app, Context& ctx);
 void register_discover(CLI::App& app, Context& ctx);
 void register_fabric(CLI::App& app, Context& ctx);
+void register_connect(CLI::App& app, Context& ctx);
+void register_connect_all(CLI::App& app, Context& ctx);
+void register_disconnect(CLI::App& app, Context& ctx);
+void register_list(CLI::App& app, Context& ctx);
+void register_initiator_id(CLI::App& app, Context& ctx);
+void register_config(CLI::App& app, Context& ctx);
 
 }  // namespace srpadm::cli

@@ -6,11 +6,12 @@
 #include <srpadm/version.hpp>
 
 #include "commands.hpp"
+#include "host_options.hpp"
 
 namespace srpadm::cli {
 
 ExitStatus report(const Error& error) {
-    fmt::print(stderr, "srpadm: {}\n", error.message);
+    print_error_lines(error.message);
     return exit_status(error.code);
 }
 
@@ -33,6 +34,12 @@ int main(int argc, char** argv) {
 
     srpadm::cli::register_discover(app, ctx);
     srpadm::cli::register_login_string(app, ctx);
+    srpadm::cli::register_connect(app, ctx);
+    srpadm::cli::register_connect_all(app, ctx);
+    srpadm::cli::register_disconnect(app, ctx);
+    srpadm::cli::register_list(app, ctx);
+    srpadm::cli::register_initiator_id(app, ctx);
+    srpadm::cli::register_config(app, ctx);
     srpadm::cli::register_fabric(app, ctx);
 
     try {

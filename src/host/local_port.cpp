@@ -6,7 +6,8 @@
 
 #include <fmt/format.h>
 
-#include <srpadm/host/sysfs.hpp>
+#include <srpadm/host/local_port.hpp>
+#include <srpadm/model/port.hpp>
 
 namespace srpadm::host {
 namespace {
@@ -143,25 +144,6 @@ Result<UmadDevice> parse_umad_name(std::string_view text, const std::vector<Umad
 }
 
 }  // namespace
-
-std::optional<std::uint64_t> parse_sysfs_number(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-        text.remove_prefix(1);
-    }
-    int base = 10;
-    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-        base = 16;
-        text.remove_prefix(2);
-    } else if (text.size() > 1 && text[0] == '0') {
-        base = 8;
-    }
-    std::uint64_t value = 0;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-    if (ec != std::errc{} || ptr == text.data()) {
-        return std::nullopt;
-    }
-    return value;
-}
 
 std::optional<Guid> parse_sysfs_guid(std::string_view text) {
     Guid guid = 0;
@@ -320,23 +302,14 @@ Result<std::vector<UmadDevice>> umad_devices(const Sysfs& sysfs) {
 }
 
 Result<PortRequest> parse_port_option(std::string_view text) {
-    PortRequest r;
-    const auto colon = text.rfind(':');
-    r.ca_name = std::string(text.substr(0, colon));
-    if (colon != std::string_view::npos) {
-        const auto n = parse_index(text.substr(colon + 1));
-        if (!n || *n == 0 || *n > 0xff) {
-            return fail(Errc::usage,
-                        fmt::format("option --port: '{}': the port after ':' must be a number "
-                                    "1..255",
-                                    text));
-        }
-        r.port = *n;
-    }
-    if (r.ca_name.empty()) {
+    auto selector = model::parse_port_selector(text);
+    if (!selector) {
         return fail(Errc::usage,
-                    fmt::format("option --port: '{}' names no device (DEV or DEV:PORT)", text));
+                    fmt::format("option --port: '{}': {}", text, selector.error().message));
     }
+    PortRequest r;
+    r.ca_name = selector->device;
+    r.port = selector->port.value_or(0);
     return r;
 }
 

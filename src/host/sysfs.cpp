@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -14,11 +15,7 @@
 namespace srpadm::host {
 namespace {
 
-// Closes a file descriptor or directory stream when it goes out of scope.
-struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-};
+// Closes a directory stream when it goes out of scope.
 struct DirCloser {
     DIR* dir;
     ~DirCloser() { ::closedir(dir); }
@@ -41,32 +38,35 @@ bool Sysfs::exists(std::string_view relative) const {
 
 Result<std::string> Sysfs::read(std::string_view relative) const {
     const auto p = path(relative);
+    const auto error = [&p](int err, std::string_view what) {
+        // Some attributes exist but answer ENOENT when they do not apply (ib_srp's service_id,
+        // pkey, dgid and orig_dgid of an RDMA/CM login): not_found, like a missing file.
+        return fail(
+            missing(err) ? Errc::not_found : Errc::io,
+            fmt::format("{}: {}: {}", p.string(), what, std::generic_category().message(err)));
+    };
     const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        const int err = errno;
-        if (missing(err)) {
-            return fail(Errc::not_found, fmt::format("{}: no such file", p.string()));
-        }
-        return fail(Errc::io,
-                    fmt::format("{}: cannot be read: {}", p.string(), std::strerror(err)));
+        return error(errno, "cannot be opened");
     }
-    const FdCloser closer{fd};
     std::string s;
-    char buf[4096];
+    std::array<char, 4096> buffer{};
     while (true) {
-        const ssize_t n = ::read(fd, buf, sizeof(buf));
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0) {
-            return fail(Errc::io,
-                        fmt::format("{}: read failed: {}", p.string(), std::strerror(errno)));
+            const int err = errno;
+            ::close(fd);
+            return error(err, "read failed");
         }
         if (n == 0) {
             break;
         }
-        s.append(buf, static_cast<std::size_t>(n));
+        s.append(buffer.data(), static_cast<std::size_t>(n));
     }
+    ::close(fd);
     if (!s.empty() && s.back() == '\n') {
         s.pop_back();
     }
@@ -91,6 +91,52 @@ Result<std::vector<std::string>> Sysfs::list(std::string_view relative) const {
     }
     std::sort(names.begin(), names.end());
     return names;
+}
+
+std::error_code Sysfs::write(std::string_view relative, std::string_view data) const {
+    const auto p = path(relative);
+    const int fd = ::open(p.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) {
+        return {errno, std::generic_category()};
+    }
+    std::error_code result;
+    const ssize_t written = ::write(fd, data.data(), data.size());
+    if (written < 0) {
+        result = {errno, std::generic_category()};
+    } else if (static_cast<std::size_t>(written) != data.size()) {
+        result = std::make_error_code(std::errc::io_error);
+    }
+    if (::close(fd) != 0 && !result) {
+        result = {errno, std::generic_category()};
+    }
+    return result;
+}
+
+std::optional<std::uint64_t> parse_sysfs_number(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\t')) {
+        text.remove_suffix(1);
+    }
+    int base = 10;
+    if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        base = 16;
+        text.remove_prefix(2);
+    }
+    std::uint64_t value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value, base);
+    if (ec != std::errc{} || (ptr != end && *ptr != ':' && *ptr != ' ')) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+bool ib_srp_topspin_workarounds(const Sysfs& sysfs) {
+    const auto text = sysfs.read("module/ib_srp/parameters/topspin_workarounds");
+    const auto value = text ? parse_sysfs_number(*text) : std::nullopt;
+    return !value || *value != 0;
 }
 
 std::optional<std::uint32_t> ib_srp_max_imm_data(const Sysfs& sysfs) {

@@ -475,6 +475,10 @@ Result<void> check_spec(const LoginSpec& spec) {
 
 }  // namespace
 
+std::string printable(std::string_view text) {
+    return show(text);
+}
+
 std::string_view key_name(Key key) {
     return info(key).name;
 }

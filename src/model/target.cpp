@@ -1,6 +1,42 @@
+#include <fmt/format.h>
+
 #include <srpadm/model/target.hpp>
 
 namespace srpadm::model {
+
+Result<InitiatorExt> parse_initiator_ext(std::string_view text) {
+    if (text == "none") {
+        return InitiatorExt{};
+    }
+    if (text == "port-guid") {
+        return InitiatorExt{InitiatorExtPolicy::target_port_guid, 0};
+    }
+    auto value = login::parse_hex64(login::Key::initiator_ext, text);
+    if (!value) {
+        return fail(Errc::invalid_input,
+                    fmt::format("initiator_ext '{}' is not none, port-guid or a 64-bit hex value "
+                                "(1-16 hex digits, optionally with 0x)",
+                                text));
+    }
+    return InitiatorExt{InitiatorExtPolicy::fixed, *value};
+}
+
+std::string format_initiator_ext(const InitiatorExt& ext) {
+    switch (ext.policy) {
+        case InitiatorExtPolicy::none:
+            return "none";
+        case InitiatorExtPolicy::target_port_guid:
+            return "port-guid";
+        case InitiatorExtPolicy::fixed:
+            break;
+    }
+    return fmt::format("0x{:016x}", ext.value);
+}
+
+void set_initiator_ext(LoginPolicy& policy, const InitiatorExt& ext) {
+    policy.initiator_ext = ext.policy;
+    policy.fixed_initiator_ext = ext.value;
+}
 
 login::LoginSpec login_spec(const Target& target, const LoginPolicy& policy) {
     login::LoginSpec spec;

@@ -100,6 +100,9 @@ struct Option {
     friend bool operator==(const Option&, const Option&) = default;
 };
 
+// `text` as it can be shown in a message: control bytes and non-ASCII bytes as \xNN.
+std::string printable(std::string_view text);
+
 // Checks one option against the kernel's rules for that key (see the table above); the error
 // (Errc::invalid_input) names the option and the value, e.g. "tl_retry_count=9: must be 2..7".
 Result<Option> make_option(Key key, std::string_view value);

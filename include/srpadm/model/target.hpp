@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <srpadm/model/login.hpp>
+#include <srpadm/result.hpp>
 #include <srpadm/types.hpp>
 
 namespace srpadm::model {
@@ -48,6 +50,19 @@ enum class InitiatorExtPolicy : std::uint8_t {
     fixed,             // the value given
 };
 
+// An initiator_ext policy as admins write it (--initiator-ext, the configuration's
+// initiator-ext key): "none", "port-guid" (srp_daemon -n) or a 64-bit hex value (1-16 hex
+// digits, optionally 0x-prefixed).
+struct InitiatorExt {
+    InitiatorExtPolicy policy = InitiatorExtPolicy::none;
+    std::uint64_t value = 0;  // with InitiatorExtPolicy::fixed
+
+    friend bool operator==(const InitiatorExt&, const InitiatorExt&) = default;
+};
+Result<InitiatorExt> parse_initiator_ext(std::string_view text);
+// "none", "port-guid" or "0x%016llx".
+std::string format_initiator_ext(const InitiatorExt& ext);
+
 struct LoginPolicy {
     InitiatorExtPolicy initiator_ext = InitiatorExtPolicy::none;
     std::uint64_t fixed_initiator_ext = 0;
@@ -57,6 +72,8 @@ struct LoginPolicy {
     // gets max_it_iu_size=SendSize (as srp_daemon does), so that the login is not refused.
     std::optional<std::uint32_t> max_imm_data;
 };
+
+void set_initiator_ext(LoginPolicy& policy, const InitiatorExt& ext);
 
 // The add_target login for `target` under `policy`, with srp_daemon's suffixes in its order.
 login::LoginSpec login_spec(const Target& target, const LoginPolicy& policy);

@@ -35,7 +35,7 @@
 #include <thread>
 #include <vector>
 
-#include <srpadm/host/sysfs.hpp>
+#include <srpadm/host/local_port.hpp>
 #include <srpadm/mad/endpoint.hpp>
 #include <srpadm/mad/request_tracker.hpp>
 #include <srpadm/result.hpp>

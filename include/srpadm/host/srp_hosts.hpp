@@ -1,0 +1,103 @@
+// The SRP logins the host has: SCSI hosts of ib_srp (class/scsi_host/host<H> with proc_name
+// "ib_srp"), their remote ports (class/srp_remote_ports/port-<H>:1) and SCSI devices
+// (class/scsi_device/<H>:<C>:<T>:<L>), and the exact matching that decides whether a login
+// is already there.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <srpadm/host/sysfs.hpp>
+#include <srpadm/model/login.hpp>
+#include <srpadm/model/remote_port.hpp>
+#include <srpadm/result.hpp>
+#include <srpadm/types.hpp>
+
+namespace srpadm::host {
+
+// class/srp_remote_ports/port-<H>:<n>.
+struct RemotePort {
+    std::string name;   // "port-7:1"
+    std::string state;  // running, blocked, fail-fast, lost ("" when unreadable)
+    // The three timeouts; nullopt when one of them cannot be read or parsed.
+    std::optional<model::TmoValues> timeouts;
+    std::optional<unsigned> failed_reconnects;
+    std::string port_id;  // "4c:49:...": id_ext then ioc_guid, as sysfs shows it
+
+    std::string path() const { return "class/srp_remote_ports/" + name; }
+};
+
+struct ScsiDevice {
+    std::string hctl;   // "7:0:0:1"
+    std::string block;  // "sdc", or "" when it has no block device
+};
+
+struct SrpHost {
+    std::string name;  // "host7"
+    unsigned host_no = 0;
+    std::uint64_t id_ext = 0;
+    Guid ioc_guid = 0;
+    // IB/CM logins only: the kernel gives ENOENT for these on RDMA/CM logins.
+    std::optional<std::uint64_t> service_id;
+    std::optional<PKey> pkey;
+    std::optional<Gid> dgid;       // the current path's DGID (after a CM redirect)
+    std::optional<Gid> orig_dgid;  // the dgid of the login string
+    std::optional<Gid> sgid;
+    std::string local_device;  // "" when the kernel does not show it
+    std::optional<unsigned> local_port;
+    std::optional<unsigned> ch_count;
+    std::optional<unsigned> req_lim;
+    std::optional<unsigned> tl_retry_count;
+    std::optional<RemotePort> remote_port;
+    std::vector<ScsiDevice> devices;
+
+    bool rdma_cm() const { return !dgid && !orig_dgid; }
+    // The target port GID the login asked for: orig_dgid, else dgid (older kernels).
+    std::optional<Gid> target_gid() const { return orig_dgid ? orig_dgid : dgid; }
+    std::string state() const { return remote_port ? remote_port->state : std::string(); }
+    // Being removed: the remote port's dev_loss_tmo fired (state "lost").
+    bool going_away() const { return state() == "lost"; }
+};
+
+struct HostScan {
+    std::vector<SrpHost> hosts;         // by host number
+    std::vector<std::string> problems;  // SRP hosts whose identity could not be read
+};
+
+// Reads every ib_srp SCSI host. A missing class/scsi_host means none.
+Result<HostScan> srp_hosts(const Sysfs& sysfs);
+
+// The host named `name` ("host7"), or nullptr.
+const SrpHost* find_host(const std::vector<SrpHost>& hosts, std::string_view name);
+
+// The host that is this login on local port device:port, exactly: the same device name (no
+// prefix match: mlx5_1 is not mlx5_10) and port, id_ext and ioc_guid; for IB/CM logins also
+// service_id, P_Key (all 16 bits) and target GID (orig_dgid preferred over dgid, which
+// changes on a CM redirect). A host that is going away (remote port lost) does not count.
+// RDMA/CM logins never match: sysfs does not show their destination, so only the kernel can
+// tell (EEXIST).
+const SrpHost* find_login(const std::vector<SrpHost>& hosts, const login::LoginSpec& spec,
+                          std::string_view device, unsigned port);
+
+// The hosts on device:port with the same id_ext and ioc_guid as `spec`: the kernel refuses a
+// second login to the target from one local port with the same initiator_ext (EEXIST), and
+// sysfs does not show initiator_ext, so these are the candidates for that conflict.
+std::vector<const SrpHost*> same_target(const std::vector<SrpHost>& hosts,
+                                        const login::LoginSpec& spec, std::string_view device,
+                                        unsigned port);
+
+// The numeric id_ext of a login (1-16 hex digits), nullopt if it is not hexadecimal.
+std::optional<std::uint64_t> id_ext_value(std::string_view id_ext);
+
+// The timeouts a new remote port gets: ib_srp's module parameters
+// (module/ib_srp/parameters/{fast_io_fail_tmo,dev_loss_tmo,reconnect_delay}), or the kernel's
+// defaults 15/600/10 for those that cannot be read.
+model::TmoValues ib_srp_default_timeouts(const Sysfs& sysfs);
+
+// class/srp_remote_ports/<name>/<attribute> paths of a host's remote port.
+std::string remote_port_attribute(const RemotePort& port, std::string_view attribute);
+
+}  // namespace srpadm::host

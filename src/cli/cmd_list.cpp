@@ -1,0 +1,62 @@
+// srpadm list: the SRP targets this host is logged in to, with their paths.
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include <srpadm/host/srp_hosts.hpp>
+
+#include "commands.hpp"
+#include "host_options.hpp"
+#include "host_render.hpp"
+
+namespace srpadm::cli {
+namespace {
+
+struct ListArgs {
+    std::string port;
+    std::string format = "text";
+    std::string sysfs_root = "/sys";
+};
+
+ExitStatus run(const ListArgs& args, const Context& ctx) {
+    auto selector = port_option(args.port);
+    if (!selector) {
+        return report(selector.error());
+    }
+    auto scan = host::srp_hosts(host::Sysfs(args.sysfs_root));
+    if (!scan) {
+        return report(scan.error());
+    }
+    std::vector<host::SrpHost> hosts;
+    for (const host::SrpHost& h : scan->hosts) {
+        if (!*selector || (h.local_port && (*selector)->matches(h.local_device, *h.local_port))) {
+            hosts.push_back(h);
+        }
+    }
+    if (args.format == "json") {
+        fmt::print("{}\n", render_list_json(hosts, scan->problems).dump(2));
+    } else {
+        fmt::print("{}", render_list_text(hosts, ctx.verbosity > 0));
+        print_warnings(scan->problems);
+    }
+    return scan->problems.empty() ? ExitStatus::ok : ExitStatus::partial;
+}
+
+}  // namespace
+
+void register_list(CLI::App& app, Context& ctx) {
+    auto args = std::make_shared<ListArgs>();
+    auto* cmd = app.add_subcommand(
+        "list",
+        "List the SRP targets this host is logged in to: per target, each path's SCSI host, "
+        "local port, target address, remote-port state and SCSI devices.");
+    add_port_option(cmd, args->port, "only logins through this local port");
+    cmd->add_option("-f,--format", args->format, "Output: text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    add_sysfs_root_option(cmd, args->sysfs_root);
+    cmd->callback([args, &ctx] { ctx.status = run(*args, ctx); });
+}
+
+}  // namespace srpadm::cli

@@ -1,0 +1,137 @@
+#include "host_options.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace srpadm::cli {
+
+void add_sysfs_root_option(CLI::App* cmd, std::string& root) {
+    cmd->add_option("--sysfs-root", root, "Directory that stands for /sys")->capture_default_str();
+}
+
+void add_port_option(CLI::App* cmd, std::string& port, const std::string& what) {
+    cmd->add_option("--port", port, "Local port DEV[:PORT], e.g. mlx5_0:1: " + what);
+}
+
+Result<std::optional<model::PortSelector>> port_option(const std::string& text) {
+    if (text.empty()) {
+        return std::optional<model::PortSelector>();
+    }
+    auto selector = model::parse_port_selector(text);
+    if (!selector) {
+        return fail(Errc::usage,
+                    fmt::format("option --port: '{}': {}", text, selector.error().message));
+    }
+    return std::optional<model::PortSelector>(*selector);
+}
+
+void add_timeout_options(CLI::App* cmd, TimeoutArgs& args) {
+    cmd->add_option("--fast-io-fail-tmo", args.fast_io_fail_tmo,
+                    "Remote port: seconds before I/O fails after a transport error, or off");
+    cmd->add_option("--dev-loss-tmo", args.dev_loss_tmo,
+                    "Remote port: seconds before the SCSI host is removed, or off");
+    cmd->add_option("--reconnect-delay", args.reconnect_delay,
+                    "Remote port: seconds between reconnect attempts, or off");
+}
+
+Result<model::RemotePortTimeouts> timeouts_from(const TimeoutArgs& args) {
+    model::RemotePortTimeouts out;
+    const std::pair<model::TmoKey, const std::string*> given[] = {
+        {model::TmoKey::fast_io_fail_tmo, &args.fast_io_fail_tmo},
+        {model::TmoKey::dev_loss_tmo, &args.dev_loss_tmo},
+        {model::TmoKey::reconnect_delay, &args.reconnect_delay},
+    };
+    for (const auto& [key, text] : given) {
+        if (text->empty()) {
+            continue;
+        }
+        auto value = model::parse_tmo(key, *text);
+        if (!value) {
+            return Unexpected(value.error());
+        }
+        out.at(key) = *value;
+    }
+    if (auto ok = model::check_tmo_given(out); !ok) {
+        return Unexpected(ok.error());
+    }
+    return out;
+}
+
+void add_login_timing_options(CLI::App* cmd, LoginTimingArgs& args) {
+    cmd->add_option("--login-timeout", args.login_timeout,
+                    "Seconds to wait for an add_target write (path lookup, login, SCSI scan)")
+        ->check(CLI::Range(1U, 3600U))
+        ->capture_default_str();
+    cmd->add_option("--settle", args.settle_ms,
+                    "Milliseconds between a successful add_target write and the check that its "
+                    "SCSI host is still there")
+        ->check(CLI::Range(0U, 600000U))
+        ->capture_default_str();
+}
+
+host::ActionOptions action_options(const LoginTimingArgs& args) {
+    host::ActionOptions options;
+    options.write_timeout = std::chrono::seconds(args.login_timeout);
+    options.settle = std::chrono::milliseconds(args.settle_ms);
+    return options;
+}
+
+std::shared_ptr<host::SysfsWriter> real_writer(const host::Sysfs& sysfs) {
+    return std::make_shared<host::RealSysfsWriter>(sysfs);
+}
+
+model::ConfigSources file_sources() {
+    model::ConfigSources sources;
+    sources.read = [](const std::string& path) -> Result<std::optional<std::string>> {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec)) {
+            return std::optional<std::string>();
+        }
+        std::ifstream in(path, std::ios::binary);
+        if (std::filesystem::is_directory(path, ec) || !in.is_open()) {
+            return fail(Errc::invalid_input, fmt::format("{}: cannot be read", path));
+        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (in.bad()) {
+            return fail(Errc::invalid_input, fmt::format("{}: read failed", path));
+        }
+        return std::optional<std::string>(text.str());
+    };
+    sources.list = [](const std::string& dir) -> Result<std::vector<std::string>> {
+        std::vector<std::string> names;
+        std::error_code ec;
+        if (!std::filesystem::is_directory(dir, ec)) {
+            return names;
+        }
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+            names.push_back(entry.path().filename().string());
+        }
+        if (ec) {
+            return fail(Errc::invalid_input, fmt::format("{}: {}", dir, ec.message()));
+        }
+        return names;
+    };
+    return sources;
+}
+
+void print_error_lines(const std::string& message) {
+    std::size_t pos = 0;
+    while (pos <= message.size()) {
+        const std::size_t end = std::min(message.find('\n', pos), message.size());
+        fmt::print(stderr, "srpadm: {}\n", message.substr(pos, end - pos));
+        pos = end + 1;
+    }
+}
+
+void print_warnings(const std::vector<std::string>& problems) {
+    for (const std::string& p : problems) {
+        fmt::print(stderr, "srpadm: warning: {}\n", p);
+    }
+}
+
+}  // namespace srpadm::cli

@@ -1,0 +1,290 @@
+// Logins, remote-port timeouts and logouts through a SysfsWriter (see actions.hpp).
+#include <cerrno>
+#include <system_error>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include <srpadm/host/actions.hpp>
+#include <srpadm/host/host_ports.hpp>
+
+namespace srpadm::host {
+namespace {
+
+std::string errno_name(int error) {
+    switch (error) {
+        case EINVAL:
+            return "EINVAL";
+        case ENOMEM:
+            return "ENOMEM";
+        case EINTR:
+            return "EINTR";
+        case EEXIST:
+            return "EEXIST";
+        case ECONNRESET:
+            return "ECONNRESET";
+        case ENODEV:
+            return "ENODEV";
+        case ENXIO:
+            return "ENXIO";
+        case EHOSTUNREACH:
+            return "EHOSTUNREACH";
+        case ETIMEDOUT:
+            return "ETIMEDOUT";
+        case ENOENT:
+            return "ENOENT";
+        case EACCES:
+            return "EACCES";
+        case EPERM:
+            return "EPERM";
+        default:
+            return fmt::format("errno {}", error);
+    }
+}
+
+std::string seconds(std::chrono::milliseconds ms) {
+    return ms.count() % 1000 == 0 ? fmt::format("{} s", ms.count() / 1000)
+                                  : fmt::format("{} ms", ms.count());
+}
+
+std::string host_summary(const SrpHost& host) {
+    std::string out = host.name;
+    if (host.rdma_cm()) {
+        out += " (RDMA/CM";
+    } else {
+        out += fmt::format(" (dgid {}", host.target_gid() ? host.target_gid()->hex() : "?");
+        if (host.pkey) {
+            out += fmt::format(", pkey {:04x}", *host.pkey);
+        }
+    }
+    if (!host.state().empty()) {
+        out += ", " + host.state();
+    }
+    return out + ")";
+}
+
+}  // namespace
+
+std::string_view connect_state_name(ConnectState state) {
+    switch (state) {
+        case ConnectState::connected:
+            return "connected";
+        case ConnectState::already_connected:
+            return "already-connected";
+        case ConnectState::failed:
+            return "failed";
+        case ConnectState::timed_out:
+            return "timed-out";
+        case ConnectState::vanished:
+            return "vanished";
+    }
+    return "?";
+}
+
+std::string add_target_error_meaning(int error) {
+    switch (error) {
+        case EEXIST:
+            return "";
+        case EINVAL:
+            return "the kernel refused the login string: an unknown option or one without a "
+                   "value, a bad value, or a missing mandatory option (an older kernel may not "
+                   "know one of the options)";
+        case ENOMEM:
+            return "the kernel ran out of memory";
+        case EINTR:
+            return "interrupted while waiting for another login on this port to finish";
+        case ECONNRESET:
+            return "the target rejected the login (SRP_LOGIN_REJ, e.g. no ACL for this "
+                   "initiator port ID: see 'srpadm initiator-id'), or the CM request timed out "
+                   "or met a stale connection";
+        case ENODEV:
+            return "the login failed inside ib_srp (a connection status it does not map, or the "
+                   "SCSI host could not be added)";
+        case ENXIO:
+            return "RDMA/CM could not resolve the destination address";
+        case EHOSTUNREACH:
+            return "RDMA/CM found no route to the destination";
+        case ENOENT:
+            return "no such add_target attribute (is ib_srp loaded?)";
+        case EACCES:
+        case EPERM:
+            return "permission denied (writing add_target needs root)";
+        default:
+            return fmt::format(
+                "{} (from the path record query or the GID lookup: is the target port "
+                "reachable from this port on this P_Key?)",
+                std::generic_category().message(error));
+    }
+}
+
+std::string describe_login(const LoginRequest& r) {
+    std::string out = fmt::format("id_ext={},ioc_guid={:016x}", r.spec.id_ext, r.spec.ioc_guid);
+    if (r.spec.rdma) {
+        out += fmt::format(" (dest {})", r.spec.rdma->dest);
+    } else if (r.spec.ib) {
+        out += fmt::format(" (dgid {}, pkey {:04x})", r.spec.ib->dgid.hex(), r.spec.ib->pkey);
+    }
+    return out + fmt::format(" on {}:{}", r.device, r.port);
+}
+
+HostActions::HostActions(Sysfs sysfs, std::shared_ptr<SysfsWriter> writer, ActionOptions options)
+    : sysfs_(std::move(sysfs)), writer_(std::move(writer)), options_(std::move(options)) {
+    if (!options_.sleep) {
+        options_.sleep = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
+    }
+}
+
+std::set<std::string> HostActions::host_names() const {
+    const auto names = sysfs_.list("class/scsi_host");
+    return names ? std::set<std::string>(names->begin(), names->end()) : std::set<std::string>{};
+}
+
+PendingLogin HostActions::submit(const LoginRequest& request) {
+    PendingLogin pending{request, host_names(), {}};
+    pending.outcome = write_with_timeout(writer_, add_target_path(request.device, request.port),
+                                         request.line, options_.write_timeout);
+    return pending;
+}
+
+void HostActions::settle() const {
+    if (options_.settle.count() > 0) {
+        options_.sleep(options_.settle);
+    }
+}
+
+ConnectResult HostActions::confirm(const PendingLogin& pending, const HostScan& after) const {
+    const LoginRequest& r = pending.request;
+    const std::string what = describe_login(r);
+    ConnectResult result;
+    if (pending.outcome.timed_out) {
+        result.state = ConnectState::timed_out;
+        result.message = fmt::format(
+            "{}: add_target did not return within {}; the kernel is still at the path lookup, "
+            "the login or the SCSI scan, and the login may yet complete (see 'srpadm list' and "
+            "the kernel log)",
+            what, seconds(options_.write_timeout));
+        return result;
+    }
+    const auto candidates = same_target(after.hosts, r.spec, r.device, r.port);
+    if (pending.outcome.error) {
+        result.error = pending.outcome.error.value();
+        if (result.error == EEXIST) {
+            result.state = ConnectState::already_connected;
+            std::string hosts;
+            for (const SrpHost* host : candidates) {
+                hosts += (hosts.empty() ? "" : ", ") + host_summary(*host);
+                if (result.host.empty()) {
+                    result.host = host->name;
+                }
+            }
+            result.message = fmt::format(
+                "{}: already connected: the kernel has a login to this target from this port "
+                "with the same initiator_ext{}",
+                what,
+                hosts.empty() ? std::string()
+                              : fmt::format(" ({}; a login per target port needs its own "
+                                            "initiator_ext, e.g. --initiator-ext port-guid)",
+                                            hosts));
+            return result;
+        }
+        result.state = ConnectState::failed;
+        result.message = fmt::format("{}: {}: {}", what, errno_name(result.error),
+                                     add_target_error_meaning(result.error));
+        return result;
+    }
+    const SrpHost* found = find_login(after.hosts, r.spec, r.device, r.port);
+    if (found == nullptr) {
+        // RDMA/CM (no address in sysfs), or an IB/CM host the matching missed: a new host
+        // of the same target on this port is the one the write made.
+        for (const SrpHost* host : candidates) {
+            if (pending.hosts_before.count(host->name) == 0 && !host->going_away()) {
+                found = host;
+            }
+        }
+    }
+    if (found == nullptr) {
+        result.state = ConnectState::vanished;
+        result.message = fmt::format(
+            "{}: the kernel accepted the login but no SCSI host for it is left (the SCSI scan "
+            "failed and ib_srp removed the host, or its remote port was lost at once; see the "
+            "kernel log)",
+            what);
+        return result;
+    }
+    result.state = ConnectState::connected;
+    result.host = found->name;
+    result.message = fmt::format("{}: connected as {}", what, found->name);
+    return result;
+}
+
+ConnectResult HostActions::connect(const LoginRequest& request) {
+    const PendingLogin pending = submit(request);
+    if (pending.outcome.ok()) {
+        settle();
+    }
+    const auto after = srp_hosts(sysfs_);
+    return confirm(pending, after ? *after : HostScan{});
+}
+
+Result<std::vector<model::TmoWrite>> HostActions::set_timeouts(
+    const SrpHost& host, const model::RemotePortTimeouts& wanted) {
+    if (wanted.empty()) {
+        return std::vector<model::TmoWrite>{};
+    }
+    if (!host.remote_port) {
+        return fail(Errc::not_found,
+                    fmt::format("{}: no remote port in class/srp_remote_ports", host.name));
+    }
+    const RemotePort& rp = *host.remote_port;
+    if (!rp.timeouts) {
+        return fail(Errc::io, fmt::format("{}: cannot read the current timeouts of {}", host.name,
+                                          sysfs_.path(rp.path()).string()));
+    }
+    auto plan = model::plan_tmo_writes(*rp.timeouts, wanted);
+    if (!plan) {
+        return fail(plan.error().code,
+                    fmt::format("{} ({}): {}", host.name, rp.name, plan.error().message));
+    }
+    for (const model::TmoWrite& w : *plan) {
+        const std::string attribute(model::tmo_name(w.key));
+        const auto outcome =
+            write_with_timeout(writer_, remote_port_attribute(rp, attribute),
+                               model::format_tmo(w.value), options_.quick_write_timeout);
+        if (!outcome.ok()) {
+            return fail(Errc::io, fmt::format("{} ({}): writing {}={} failed: {}", host.name,
+                                              rp.name, attribute, model::format_tmo(w.value),
+                                              outcome.timed_out ? "no answer in time"
+                                                                : outcome.error.message()));
+        }
+    }
+    return plan;
+}
+
+Result<bool> HostActions::disconnect(const SrpHost& host) {
+    if (!host.remote_port) {
+        return fail(
+            Errc::not_found,
+            fmt::format("{}: no remote port in class/srp_remote_ports to delete", host.name));
+    }
+    const auto outcome =
+        write_with_timeout(writer_, remote_port_attribute(*host.remote_port, "delete"), "1",
+                           options_.quick_write_timeout);
+    if (!outcome.ok()) {
+        return fail(
+            Errc::io,
+            fmt::format("{} ({}): writing delete failed: {}", host.name, host.remote_port->name,
+                        outcome.timed_out ? "no answer in time" : outcome.error.message()));
+    }
+    const std::string dir = "class/scsi_host/" + host.name;
+    auto waited = std::chrono::milliseconds(0);
+    while (sysfs_.exists(dir)) {
+        if (waited >= options_.disconnect_wait) {
+            return false;
+        }
+        options_.sleep(options_.poll_interval);
+        waited += options_.poll_interval;
+    }
+    return true;
+}
+
+}  // namespace srpadm::host

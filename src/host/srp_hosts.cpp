@@ -1,0 +1,218 @@
+// ib_srp SCSI hosts, remote ports and devices from sysfs (see srp_hosts.hpp).
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include <fmt/format.h>
+
+#include <srpadm/host/srp_hosts.hpp>
+
+namespace srpadm::host {
+namespace {
+
+std::optional<unsigned> read_unsigned(const Sysfs& sysfs, const std::string& relative) {
+    const auto text = sysfs.read(relative);
+    if (!text) {
+        return std::nullopt;
+    }
+    const auto value = parse_sysfs_number(*text);
+    if (!value || *value > 0xffffffffULL) {
+        return std::nullopt;
+    }
+    return static_cast<unsigned>(*value);
+}
+
+std::optional<std::uint64_t> read_u64(const Sysfs& sysfs, const std::string& relative) {
+    const auto text = sysfs.read(relative);
+    return text ? parse_sysfs_number(*text) : std::nullopt;
+}
+
+std::optional<Gid> read_gid(const Sysfs& sysfs, const std::string& relative) {
+    const auto text = sysfs.read(relative);
+    if (!text) {
+        return std::nullopt;
+    }
+    auto gid = Gid::parse(*text);
+    return gid ? std::optional(*gid) : std::nullopt;
+}
+
+// "<prefix><number><sep>...": the number, exactly (so "port-1:" never matches "port-10:1").
+std::optional<unsigned> number_after(std::string_view name, std::string_view prefix,
+                                     char separator) {
+    if (name.substr(0, prefix.size()) != prefix) {
+        return std::nullopt;
+    }
+    name.remove_prefix(prefix.size());
+    unsigned value = 0;
+    const auto* end = name.data() + name.size();
+    const auto [ptr, ec] = std::from_chars(name.data(), end, value);
+    if (ec != std::errc{} || ptr == name.data() ||
+        (separator != '\0' && (ptr == end || *ptr != separator)) ||
+        (separator == '\0' && ptr != end)) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+RemotePort read_remote_port(const Sysfs& sysfs, const std::string& name) {
+    RemotePort rp;
+    rp.name = name;
+    const std::string dir = "class/srp_remote_ports/" + name;
+    rp.state = sysfs.read(dir + "/state").value_or("");
+    rp.port_id = sysfs.read(dir + "/port_id").value_or("");
+    rp.failed_reconnects = read_unsigned(sysfs, dir + "/failed_reconnects");
+    model::TmoValues values;
+    bool complete = true;
+    for (const model::TmoKey key : model::kTmoKeys) {
+        const auto text = sysfs.read(dir + "/" + std::string(model::tmo_name(key)));
+        const auto value =
+            text ? model::parse_tmo(key, *text) : Result<int>(Unexpected(text.error()));
+        if (value) {
+            values.at(key) = *value;
+        } else {
+            complete = false;
+        }
+    }
+    if (complete) {
+        rp.timeouts = values;
+    }
+    return rp;
+}
+
+bool on_port(const SrpHost& host, std::string_view device, unsigned port) {
+    return host.local_device == device && host.local_port == port;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> id_ext_value(std::string_view id_ext) {
+    std::uint64_t value = 0;
+    const auto* end = id_ext.data() + id_ext.size();
+    const auto [ptr, ec] = std::from_chars(id_ext.data(), end, value, 16);
+    if (id_ext.empty() || id_ext.size() > 16 || ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+model::TmoValues ib_srp_default_timeouts(const Sysfs& sysfs) {
+    model::TmoValues values;
+    for (const model::TmoKey key : model::kTmoKeys) {
+        const auto text =
+            sysfs.read("module/ib_srp/parameters/" + std::string(model::tmo_name(key)));
+        if (text) {
+            if (const auto value = model::parse_tmo(key, *text)) {
+                values.at(key) = *value;
+            }
+        }
+    }
+    return values;
+}
+
+std::string remote_port_attribute(const RemotePort& port, std::string_view attribute) {
+    return fmt::format("{}/{}", port.path(), attribute);
+}
+
+Result<HostScan> srp_hosts(const Sysfs& sysfs) {
+    HostScan scan;
+    const auto names = sysfs.list("class/scsi_host");
+    if (!names) {
+        if (names.error().code == Errc::not_found) {
+            return scan;
+        }
+        return Unexpected(names.error());
+    }
+    // Remote ports and SCSI devices, by host number.
+    std::map<unsigned, std::string> rports;
+    for (const std::string& name :
+         sysfs.list("class/srp_remote_ports").value_or(std::vector<std::string>{})) {
+        if (const auto h = number_after(name, "port-", ':')) {
+            rports.emplace(*h, name);  // ib_srp makes one per host; keep the first
+        }
+    }
+    std::map<unsigned, std::vector<std::string>> devices;
+    for (const std::string& name :
+         sysfs.list("class/scsi_device").value_or(std::vector<std::string>{})) {
+        if (const auto h = number_after(name, "", ':')) {
+            devices[*h].push_back(name);
+        }
+    }
+    for (const std::string& name : *names) {
+        const auto host_no = number_after(name, "host", '\0');
+        const std::string dir = "class/scsi_host/" + name;
+        if (!host_no || sysfs.read(dir + "/proc_name").value_or("") != "ib_srp") {
+            continue;
+        }
+        SrpHost host;
+        host.name = name;
+        host.host_no = *host_no;
+        const auto id_ext = read_u64(sysfs, dir + "/id_ext");
+        const auto ioc_guid = read_u64(sysfs, dir + "/ioc_guid");
+        if (!id_ext || !ioc_guid) {
+            scan.problems.push_back(fmt::format("{}: SRP host without readable id_ext and ioc_guid",
+                                                sysfs.path(dir).string()));
+            continue;
+        }
+        host.id_ext = *id_ext;
+        host.ioc_guid = *ioc_guid;
+        host.service_id = read_u64(sysfs, dir + "/service_id");
+        if (const auto pkey = read_u64(sysfs, dir + "/pkey"); pkey && *pkey <= 0xffff) {
+            host.pkey = static_cast<PKey>(*pkey);
+        }
+        host.dgid = read_gid(sysfs, dir + "/dgid");
+        host.orig_dgid = read_gid(sysfs, dir + "/orig_dgid");
+        host.sgid = read_gid(sysfs, dir + "/sgid");
+        host.local_device = sysfs.read(dir + "/local_ib_device").value_or("");
+        host.local_port = read_unsigned(sysfs, dir + "/local_ib_port");
+        host.ch_count = read_unsigned(sysfs, dir + "/ch_count");
+        host.req_lim = read_unsigned(sysfs, dir + "/req_lim");
+        host.tl_retry_count = read_unsigned(sysfs, dir + "/tl_retry_count");
+        if (const auto it = rports.find(*host_no); it != rports.end()) {
+            host.remote_port = read_remote_port(sysfs, it->second);
+        }
+        for (const std::string& hctl : devices[*host_no]) {
+            const auto blocks = sysfs.list("class/scsi_device/" + hctl + "/device/block");
+            host.devices.push_back({hctl, blocks && !blocks->empty() ? blocks->front() : ""});
+        }
+        scan.hosts.push_back(std::move(host));
+    }
+    std::sort(scan.hosts.begin(), scan.hosts.end(),
+              [](const SrpHost& a, const SrpHost& b) { return a.host_no < b.host_no; });
+    return scan;
+}
+
+const SrpHost* find_host(const std::vector<SrpHost>& hosts, std::string_view name) {
+    const auto it = std::find_if(hosts.begin(), hosts.end(),
+                                 [name](const SrpHost& h) { return h.name == name; });
+    return it == hosts.end() ? nullptr : &*it;
+}
+
+std::vector<const SrpHost*> same_target(const std::vector<SrpHost>& hosts,
+                                        const login::LoginSpec& spec, std::string_view device,
+                                        unsigned port) {
+    std::vector<const SrpHost*> out;
+    const auto id_ext = id_ext_value(spec.id_ext);
+    for (const SrpHost& host : hosts) {
+        if (id_ext && host.id_ext == *id_ext && host.ioc_guid == spec.ioc_guid &&
+            on_port(host, device, port)) {
+            out.push_back(&host);
+        }
+    }
+    return out;
+}
+
+const SrpHost* find_login(const std::vector<SrpHost>& hosts, const login::LoginSpec& spec,
+                          std::string_view device, unsigned port) {
+    if (!spec.ib || spec.rdma) {
+        return nullptr;
+    }
+    for (const SrpHost* host : same_target(hosts, spec, device, port)) {
+        if (!host->going_away() && host->service_id == spec.ib->service_id &&
+            host->pkey == spec.ib->pkey && host->target_gid() == spec.ib->dgid) {
+            return host;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace srpadm::host

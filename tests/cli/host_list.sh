@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# srpadm list and srpadm initiator-id against the sysfs fixture (tests/fixtures/README.md),
+# with the worked examples of kernel-abi.md §2.4-2.5.
+# Usage: host_list.sh <path-to-srpadm> <source-dir>
+set -u
+bin=$1 src=$2
+source "$src/tests/cli/lib/host.sh"
+
+# list: every ib_srp host, grouped by target; nothing of the ahci hosts.
+golden list.txt list --sysfs-root "$fixture"
+golden list.json list --sysfs-root "$fixture" -f json
+golden list-mlx5_1-verbose.txt -v list --sysfs-root "$fixture" --port mlx5_1
+# Exact device names: mlx5_1 is not a prefix match of mlx5_10.
+expect 0 "host8   mlx5_10:1" "" list --sysfs-root "$fixture" --port mlx5_10
+run list --sysfs-root "$fixture" --port mlx5_1
+[[ "$out" != *host8* && "$out" != *host10* ]] || bad "mlx5_1 lists another device's host" list --port mlx5_1
+expect 0 "no SRP logins" "" list --sysfs-root "$fixture" --port mthca0:1
+expect 2 "" "option --port: 'mlx5_0:x': the port must be a decimal number 1..255" list --sysfs-root "$fixture" --port mlx5_0:x
+expect 0 "no SRP logins" "" list --sysfs-root "$work"
+
+# initiator-id: every port; JSON of the RoCE port.
+golden initiator-id.txt initiator-id --sysfs-root "$fixture"
+golden initiator-id-rxe0.json initiator-id --sysfs-root "$fixture" --port rxe0 -f json
+# "initiator_ext=0x0005ad00000bf4d4 with port GUID 0x0005ad00000bf3d0 gives
+# 0x0005ad00000bf4d40005ad00000bf3d0" (the port GUID is mthca0:1's).
+expect 0 "SCST, LIO GID-named port:  0x0005ad00000bf4d40005ad00000bf3d0" "" \
+    initiator-id --sysfs-root "$fixture" --port mthca0:1 --initiator-ext 0x0005ad00000bf4d4
+expect 0 "SCST, LIO GID-named port:  0x0005ad00000bf3d00005ad00000bf4d4" "" \
+    initiator-id --sysfs-root "$fixture" --port mthca0:1 --initiator-ext 0005ad00000bf4d4 --io-class ff00
+expect 0 "Topspin/Cisco targets:     0x00000000000000000005ad00000bf3cf" "" \
+    initiator-id --sysfs-root "$fixture" --port mthca0
+# LIO's own examples: 0x0000000000000000505400fffe4a0b7b, 5054:00ff:fe4a:0b7b, 192.168.122.76.
+expect 0 "SCST, LIO GID-named port:  0x0000000000000000505400fffe4a0b7b" "" \
+    initiator-id --sysfs-root "$fixture" --port rxe0:1
+expect 0 "192.168.122.76" "" initiator-id --sysfs-root "$fixture" --port rxe0:1
+expect 0 "rxe0:1 (Ethernet, port GUID 5054:00ff:fe4a:0b7b" "" initiator-id --sysfs-root "$fixture" --port rxe0
+expect 0 "LIO GUID-named port:       0002:c903:00a1:0011" "" \
+    initiator-id --sysfs-root "$fixture" --port mlx5_1:1 --initiator-ext 0x1234
+expect 0 '"initiator_port_id_without_0x": "0000000000000000505400fffe4a0b7b"' "" \
+    initiator-id --sysfs-root "$fixture" --port rxe0 -f json
+expect 4 "" "no local port mlx5 (ports: mlx5_0:1" initiator-id --sysfs-root "$fixture" --port mlx5
+expect 2 "" "give that GUID as --initiator-ext HEX" initiator-id --sysfs-root "$fixture" --initiator-ext port-guid
+expect 2 "" "option --io-class: io_class=0200: must be 100" initiator-id --sysfs-root "$fixture" --io-class 0200
+finish

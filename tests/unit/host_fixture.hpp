@@ -1,0 +1,41 @@
+// The sysfs fixture trees of tests/fixtures/sysfs, and writable copies of them.
+#pragma once
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+namespace srpadm::testing {
+
+inline std::filesystem::path fixture_root(const std::string& name) {
+    return std::filesystem::path(SRPADM_SOURCE_DIR) / "tests" / "fixtures" / "sysfs" / name;
+}
+
+// A copy of a fixture tree in a fresh temporary directory, removed again at the end.
+class FixtureCopy {
+  public:
+    explicit FixtureCopy(const std::string& name) {
+        std::random_device random;
+        dir_ = std::filesystem::temp_directory_path() /
+               ("srpadm-sysfs-" + std::to_string(random()) + "-" + std::to_string(random()));
+        std::filesystem::create_directories(dir_);
+        root_ = dir_ / name;
+        std::filesystem::copy(fixture_root(name), root_, std::filesystem::copy_options::recursive);
+    }
+    FixtureCopy(const FixtureCopy&) = delete;
+    FixtureCopy& operator=(const FixtureCopy&) = delete;
+    FixtureCopy(FixtureCopy&&) = delete;
+    FixtureCopy& operator=(FixtureCopy&&) = delete;
+    ~FixtureCopy() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+
+    const std::filesystem::path& root() const { return root_; }
+
+  private:
+    std::filesystem::path dir_;
+    std::filesystem::path root_;
+};
+
+}  // namespace srpadm::testing

@@ -102,7 +102,8 @@ TEST(LocalPort, MissingOrGarbledFilesAreErrorsThatNameTheFile) {
     tree.write("class/infiniband/mlx5_10/ports/2/state", "ACTIVE\n");
     const Sysfs sysfs(tree.root);
     auto lid = read_local_port(sysfs, "mlx5_10", 1);
-    expect_error(lid, Errc::not_found, "mlx5_10/ports/1/lid: cannot be opened: No such file or directory");
+    expect_error(lid, Errc::not_found,
+                 "mlx5_10/ports/1/lid: cannot be opened: No such file or directory");
     auto state = read_local_port(sysfs, "mlx5_10", 2);
     expect_error(state, Errc::port_state, "ports/2/state: unexpected content 'ACTIVE'");
     EXPECT_EQ(exit_status(state.error().code), ExitStatus::port);

@@ -306,9 +306,7 @@ void Scan::query_class_port_info() {
                               describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
             return;
         }
-        auto sa = wire::decode_sa_mad(result->mad);
-        auto cpi = sa ? wire::decode_sa_record<wire::ClassPortInfo>(*sa)
-                      : Result<wire::ClassPortInfo>(Unexpected(sa.error()));
+        auto cpi = wire::decode_sa_response<wire::ClassPortInfo>(result->mad);
         if (!cpi) {
             fatal(Errc::malformed, fmt::format("subnet administrator at {}: {}", lid_name(sa_.dlid),
                                                cpi.error().message));
@@ -425,9 +423,7 @@ void Scan::query_port_info(std::size_t index, std::uint8_t node_type) {
                                 describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
             return;
         }
-        auto sa = wire::decode_sa_mad(result->mad);
-        auto pir = sa ? wire::decode_sa_record<wire::PortInfoRecord>(*sa)
-                      : Result<wire::PortInfoRecord>(Unexpected(sa.error()));
+        auto pir = wire::decode_sa_response<wire::PortInfoRecord>(result->mad);
         if (!pir) {
             problem(port, fmt::format("{}: {}", lid_name(port.lid), pir.error().message));
             return;
@@ -474,9 +470,7 @@ void Scan::resolve_port(std::size_t index) {
 void Scan::on_path(std::size_t index, PKey pkey, const MadResult& result) {
     PortWork& port = ports_[index];
     if (result) {
-        auto sa = wire::decode_sa_mad(result->mad);
-        auto path = sa ? wire::decode_sa_record<wire::PathRecord>(*sa)
-                       : Result<wire::PathRecord>(Unexpected(sa.error()));
+        auto path = wire::decode_sa_response<wire::PathRecord>(result->mad);
         if (!path) {
             port.path_failures.push_back(
                 fmt::format("PathRecord for P_Key 0x{:04x}: {}", pkey, path.error().message));
@@ -582,9 +576,7 @@ void Scan::query_io_unit(std::size_t index) {
             fail(describe(result.error(), wire::mgmt_class::device_mgmt, attempts()));
             return;
         }
-        auto dm = wire::decode_dm_mad(result->mad);
-        auto iou = dm ? wire::IoUnitInfo::decode(dm->data)
-                      : Result<wire::IoUnitInfo>(Unexpected(dm.error()));
+        auto iou = wire::decode_dm_response<wire::IoUnitInfo>(result->mad);
         if (!iou) {
             fail(iou.error().message);
             return;
@@ -626,9 +618,7 @@ void Scan::query_ioc(std::size_t index, std::size_t ioc) {
             dm_done(index);
             return;
         }
-        auto dm = wire::decode_dm_mad(result->mad);
-        auto profile = dm ? wire::IoControllerProfile::decode(dm->data)
-                          : Result<wire::IoControllerProfile>(Unexpected(dm.error()));
+        auto profile = wire::decode_dm_response<wire::IoControllerProfile>(result->mad);
         if (!profile) {
             r.error = profile.error().message;
             p.dm_failed = true;
@@ -672,9 +662,7 @@ void Scan::query_services(std::size_t index, std::size_t ioc, std::uint8_t first
             fail(describe(result.error(), wire::mgmt_class::device_mgmt, attempts()));
             return;
         }
-        auto dm = wire::decode_dm_mad(result->mad);
-        auto entries = dm ? wire::ServiceEntries::decode(dm->data, *modifier)
-                          : Result<wire::ServiceEntries>(Unexpected(dm.error()));
+        auto entries = wire::decode_dm_response<wire::ServiceEntries>(result->mad, *modifier);
         if (!entries) {
             fail(entries.error().message);
             return;

@@ -47,7 +47,7 @@ expect 7 "" "the kernel accepted the login but no SCSI host for it is left" \
 fresh_sysfs
 fake_kernel mlx5_1 1
 expect 0 "on mlx5_1:1: connected as host20"$'\n'"host20: set fast_io_fail_tmo=5, dev_loss_tmo=60" "" \
-    connect --sysfs-root "$sysfs" --port mlx5_1:1 --settle 1500 --fast-io-fail-tmo 5 --dev-loss-tmo 60 "$tgt_b"
+    connect --sysfs-root "$sysfs" --port mlx5_1:1 --settle 3000 --fast-io-fail-tmo 5 --dev-loss-tmo 60 "$tgt_b"
 [ "$(cat "$sysfs/add_target.log")" = "$tgt_b" ] || bad "the kernel did not get the line" connect "$tgt_b"
 [ "$(cat "$sysfs/class/srp_remote_ports/port-20:1/dev_loss_tmo")" = 60 ] || bad "dev_loss_tmo not set" connect
 # Connected now: a second connect writes nothing and still sets timeouts.

@@ -73,7 +73,7 @@ expect 0 "$(printf '%s\n' \
     "id_ext=0002C90300F00010,ioc_guid=0002c90300f00010 (dgid fe800000000000000002c90300f00011, pkey 8001) on mlx5_1:1: already connected as host9" \
     "id_ext=20030003BA27CC7A,ioc_guid=0005ad00000013e7 (dgid fe800000000000000005ad00000013e9, pkey ffff) on mlx5_1:1: connected as host22" \
     "host22: set fast_io_fail_tmo=5, dev_loss_tmo=60")" "" \
-    "${ca[@]}" --sysfs-root "$sysfs" --settle 1500 --fast-io-fail-tmo 5 --dev-loss-tmo 60
+    "${ca[@]}" --sysfs-root "$sysfs" --settle 3000 --fast-io-fail-tmo 5 --dev-loss-tmo 60
 [ "$(cat "$sysfs/add_target.log")" = "$(printf '%s\n' "$tgt_b" "$tgt_c" "$tgt_d,max_it_iu_size=4096")" ] ||
     bad "the kernel did not get the three lines in order" connect-all
 [ "$(cat "$sysfs/class/srp_remote_ports/port-7:1/fast_io_fail_tmo")" = 5 ] || bad "host7's timeout not set" connect-all

@@ -142,11 +142,7 @@ struct Client {
 
 template <class R>
 Result<R> sa_record(const mad::MadResult& r) {
-    auto m = wire::decode_sa_mad(r->mad);
-    if (!m) {
-        return Unexpected(m.error());
-    }
-    return wire::decode_sa_record<R>(*m);
+    return wire::decode_sa_response<R>(r->mad);
 }
 
 // Sends an SA Get carrying `want` with `comp_mask` and prints one line: the outcome, and the

@@ -154,6 +154,27 @@ Result<R> decode_sa_record(const SaMad& mad) {
     return R::decode(mad.data);
 }
 
+// The single record of a whole SA Get/Set response: decode_sa_mad, then decode_sa_record.
+template <SaRecord R>
+Result<R> decode_sa_response(std::span<const std::uint8_t> mad) {
+    auto sa = decode_sa_mad(mad);
+    if (!sa) {
+        return Unexpected(sa.error());
+    }
+    return decode_sa_record<R>(*sa);
+}
+
+// The attribute of a whole DM response: decode_dm_mad, then A::decode(data, args...) (the
+// ServiceEntries decoder also takes the request's modifier).
+template <class A, class... Args>
+Result<A> decode_dm_response(std::span<const std::uint8_t> mad, const Args&... args) {
+    auto dm = decode_dm_mad(mad);
+    if (!dm) {
+        return Unexpected(dm.error());
+    }
+    return A::decode(dm->data, args...);
+}
+
 // The 56 header bytes of a GetTable response followed by `count` zeroed records at the
 // stride sa.attr_offset * 8 (the frame encode_sa_table_response fills).
 std::vector<std::uint8_t> sa_table_frame(const MadHeader& header, const RmppHeader& rmpp,

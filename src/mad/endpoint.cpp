@@ -2,6 +2,26 @@
 
 namespace srpadm::mad {
 
+std::string_view port_event_name(PortEventKind kind) {
+    switch (kind) {
+        case PortEventKind::port_active:
+            return "port-active";
+        case PortEventKind::port_down:
+            return "port-down";
+        case PortEventKind::lid_change:
+            return "lid-change";
+        case PortEventKind::sm_change:
+            return "sm-change";
+        case PortEventKind::pkey_change:
+            return "pkey-change";
+        case PortEventKind::client_reregister:
+            return "client-reregister";
+        case PortEventKind::gid_change:
+            return "gid-change";
+    }
+    return "unknown";
+}
+
 std::uint64_t wire_segments(std::uint8_t mgmt_class, std::size_t length) {
     constexpr std::uint8_t kSaClass = 0x03;
     constexpr std::size_t kSaHeader = 56;

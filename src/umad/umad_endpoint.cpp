@@ -63,11 +63,12 @@ struct UmadEndpoint::Received {
 };
 
 UmadEndpoint::UmadEndpoint(mad::EventLoop& loop, host::Sysfs sysfs, host::SelectedPort selected,
-                           std::chrono::milliseconds receive_timeout)
+                           const UmadOptions& options)
     : loop_(loop),
       sysfs_(std::move(sysfs)),
       selected_(std::move(selected)),
-      receive_timeout_(std::max(receive_timeout, std::chrono::milliseconds(1))),
+      receive_timeout_(std::max(options.receive_timeout, std::chrono::milliseconds(1))),
+      port_poll_interval_(options.port_poll_interval),
       tracker_(loop) {}
 
 Result<std::unique_ptr<UmadEndpoint>> UmadEndpoint::open(mad::EventLoop& loop,
@@ -78,7 +79,7 @@ Result<std::unique_ptr<UmadEndpoint>> UmadEndpoint::open(mad::EventLoop& loop,
         return Unexpected(selected.error());
     }
     std::unique_ptr<UmadEndpoint> ep(
-        new UmadEndpoint(loop, std::move(sysfs), std::move(*selected), options.receive_timeout));
+        new UmadEndpoint(loop, std::move(sysfs), std::move(*selected), options));
     const auto& attrs = ep->selected_.port.attributes;
     if (ep->selected_.port.link_layer_missing) {
         ep->notes_.push_back(fmt::format(
@@ -176,6 +177,7 @@ Result<void> UmadEndpoint::register_agents(const UmadOptions& options) {
 }
 
 UmadEndpoint::~UmadEndpoint() {
+    port_watcher_.reset();
     // The issm device first, while the agents are still registered: under libumad2sim the
     // IsSM change sends trap 144, which may come back to this very port (the SM's).
     if (issm_fd_ >= 0) {
@@ -295,7 +297,11 @@ void UmadEndpoint::set_unsolicited_handler(std::function<void(const mad::MadResp
 }
 
 void UmadEndpoint::set_port_event_handler(std::function<void(const mad::PortEvent&)> handler) {
-    port_events_ = std::move(handler);
+    port_watcher_.reset();
+    if (handler) {
+        port_watcher_ = std::make_unique<mad::PortWatcher>(
+            loop_, [this] { return port_attributes(); }, port_poll_interval_, std::move(handler));
+    }
 }
 
 // The receive thread: umad_recv() with a finite timeout, so that stop_ is seen within one

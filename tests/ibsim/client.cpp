@@ -17,6 +17,8 @@
 //                                FABRIC (a .fabric file) describes for it, with sim's DM agent;
 //                                --silent receives them and never answers
 //   sa-responder FABRIC          answers SA requests with sim's SA agent on FABRIC's model
+//   port-watch                   prints the endpoint's port events (its sysfs read every
+//                                100 ms) as {"event":"port","kind":...} until SIGTERM
 //
 // --issm anywhere on the command line opens the port's issm device once the agents are
 // registered (UmadOptions::issm); SIM_SET_ISSM=1 in the environment makes the client issm
@@ -476,6 +478,16 @@ int cmd_sa_responder(Client& c, const std::string& path) {
     return 0;
 }
 
+int cmd_port_watch(Client& c) {
+    c.ep->set_port_event_handler([](const mad::PortEvent& e) {
+        emit({{"event", "port"}, {"kind", std::string(mad::port_event_name(e.kind))}});
+    });
+    emit({{"ready", true}, {"lid", c.attrs.lid}, {"sm_lid", c.attrs.sm_lid}});
+    run_until_stopped(c.loop);
+    c.ep->set_port_event_handler(nullptr);
+    return 0;
+}
+
 std::optional<unsigned> number(const char* text) {
     try {
         std::size_t used = 0;
@@ -508,6 +520,7 @@ int run(int argc, char** argv) {
 
     umad::UmadOptions options;
     options.sa_reports = cmd == "subscriber";
+    options.port_poll_interval = milliseconds(100);
     for (int i = 2; i < argc; ++i) {
         options.issm = options.issm || std::string(argv[i]) == "--issm";
     }
@@ -557,6 +570,9 @@ int run(int argc, char** argv) {
     }
     if (cmd == "sa-responder" && argc >= 3) {
         return cmd_sa_responder(c, argv[2]);
+    }
+    if (cmd == "port-watch") {
+        return cmd_port_watch(c);
     }
     return die(fmt::format("bad command line for '{}'", cmd));
 }

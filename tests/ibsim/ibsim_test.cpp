@@ -7,6 +7,7 @@
 // ServiceEntries block came back as "srpadm.test.thre" with a random service ID).
 #include <arpa/inet.h>
 #include <chrono>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -459,6 +460,48 @@ TEST_F(Ibsim, DiscoverStopsCleanlyOnSigterm) {
     EXPECT_NE(scan->errors().find("scan stopped: interrupted by SIGTERM"), std::string::npos)
         << scan->errors();
     EXPECT_FALSE(fs::exists(h->dir() / "run" / fmt::format("sys-{}", scan->pid())));
+}
+
+}  // namespace
+}  // namespace srpadm::ibsim_test
+
+namespace srpadm::ibsim_test {
+namespace {
+
+// libumad2sim's sysfs is a snapshot it writes when a client starts (ibsim's link changes never
+// reach it), so the test changes the client's own copy, as a kernel changes its files.
+TEST_F(Ibsim, PortEventsFromTheEndpointsSysfsReads) {
+    auto watch = background(kInitiator, {"port-watch"}, false);
+    ASSERT_TRUE(watch && watch->wait_for("\"ready\"")) << (watch ? watch->errors() : "");
+    const fs::path sys = h->dir() / "run" / fmt::format("sys-{}", watch->pid()) / "sys";
+    fs::path port;
+    for (const auto& ca : fs::directory_iterator(sys / "class" / "infiniband")) {
+        port = ca.path() / "ports" / "1";
+    }
+    ASSERT_TRUE(fs::exists(port / "sm_lid")) << sys;
+    // Whole files at once (a rename), so that a read never sees one half-written.
+    const auto rewrite = [&](const char* file, const std::string& text) {
+        const fs::path next = port / (std::string(file) + ".next");
+        std::ofstream(next, std::ios::trunc) << text;
+        fs::rename(next, port / file);
+    };
+
+    rewrite("sm_lid", "0x99\n");
+    EXPECT_TRUE(watch->wait_for("\"kind\":\"sm-change\"", 5s)) << watch->errors();
+    rewrite("state", "1: DOWN\n");
+    EXPECT_TRUE(watch->wait_for("\"kind\":\"port-down\"", 5s)) << watch->errors();
+    rewrite("lid", "0x77\n");
+    rewrite("state", "4: ACTIVE\n");
+    EXPECT_TRUE(watch->wait_for("\"kind\":\"port-active\"", 5s)) << watch->errors();
+    EXPECT_EQ(watch->stop(5s), 0) << watch->errors();
+    std::vector<std::string> kinds;
+    for (const auto& j : json_lines(watch->lines())) {
+        if (j.value("event", "") == "port") {
+            kinds.push_back(j["kind"]);
+        }
+    }
+    EXPECT_EQ(kinds,
+              (std::vector<std::string>{"sm-change", "port-down", "lid-change", "port-active"}));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 
@@ -32,6 +33,13 @@ class FixtureCopy {
     }
 
     const std::filesystem::path& root() const { return root_; }
+    // Replaces the file at `relative` (below the root) with `text`.
+    void write(const std::string& relative, const std::string& text) const {
+        std::ofstream(root_ / relative, std::ios::trunc) << text;
+    }
+    void remove(const std::string& relative) const {
+        std::filesystem::remove_all(root_ / relative);
+    }
 
   private:
     std::filesystem::path dir_;

@@ -9,6 +9,8 @@
 
 #include <srpadm/host/local_port.hpp>
 
+#include "host_fixture.hpp"
+
 namespace srpadm::host {
 namespace {
 
@@ -17,23 +19,6 @@ namespace fs = std::filesystem;
 fs::path fixture(const char* name) {
     return fs::path(SRPADM_SOURCE_DIR) / "tests/fixtures/sysfs" / name;
 }
-
-// A writable copy of a fixture tree, removed at the end of the test.
-struct TreeCopy {
-    fs::path root;
-    explicit TreeCopy(const char* name) {
-        root = fs::temp_directory_path() /
-               ("srpadm-sysfs-" + std::to_string(::getpid()) + "-" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(root);
-        fs::copy(fixture(name), root, fs::copy_options::recursive);
-    }
-    ~TreeCopy() { fs::remove_all(root); }
-    void write(const std::string& relative, const std::string& text) const {
-        std::ofstream(root / relative) << text;
-    }
-    void remove(const std::string& relative) const { fs::remove_all(root / relative); }
-};
 
 // `r` failed with `code` and a message that contains `text`.
 template <class T>
@@ -97,10 +82,10 @@ TEST(LocalPort, Umad2simTreeHasNoLinkLayerAndIsTakenAsInfiniBand) {
 }
 
 TEST(LocalPort, MissingOrGarbledFilesAreErrorsThatNameTheFile) {
-    const TreeCopy tree("host");
+    const testing::FixtureCopy tree("host");
     tree.remove("class/infiniband/mlx5_10/ports/1/lid");
     tree.write("class/infiniband/mlx5_10/ports/2/state", "ACTIVE\n");
-    const Sysfs sysfs(tree.root);
+    const Sysfs sysfs(tree.root());
     auto lid = read_local_port(sysfs, "mlx5_10", 1);
     expect_error(lid, Errc::not_found,
                  "mlx5_10/ports/1/lid: cannot be opened: No such file or directory");
@@ -146,19 +131,19 @@ TEST(SelectPort, DefaultIsTheFirstActiveInfiniBandPort) {
 }
 
 TEST(SelectPort, ThenLinkUpThenNotDisabled) {
-    const TreeCopy tree("host");
+    const testing::FixtureCopy tree("host");
     tree.remove("class/infiniband/mlx5_10");
-    auto up = select_port(Sysfs(tree.root), {});
+    auto up = select_port(Sysfs(tree.root()), {});
     ASSERT_TRUE(up) << up.error().message;
     EXPECT_EQ(up->port.attributes.ca_name, "mlx5_1");
     tree.write("class/infiniband/mlx5_1/ports/1/phys_state", "2: Polling\n");
     tree.write("class/infiniband/mlx5_0/ports/1/phys_state", "3: Disabled\n");
-    auto polling = select_port(Sysfs(tree.root), {});
+    auto polling = select_port(Sysfs(tree.root()), {});
     ASSERT_TRUE(polling) << polling.error().message;
     EXPECT_EQ(polling->port.attributes.ca_name, "mlx5_1");
     EXPECT_NE(polling->reason.find("not disabled"), std::string::npos);
     tree.write("class/infiniband/mlx5_1/ports/1/phys_state", "3: Disabled\n");
-    auto none = select_port(Sysfs(tree.root), {});
+    auto none = select_port(Sysfs(tree.root()), {});
     expect_error(none, Errc::port_state, "mlx5_0:1 (Disabled), mlx5_1:1 (Disabled)");
 }
 
@@ -209,13 +194,13 @@ TEST(SelectPort, RoCEPortsAreRefusedAsUnsupported) {
 }
 
 TEST(SelectPort, NoDevicesAtAll) {
-    const TreeCopy tree("roce-only");
+    const testing::FixtureCopy tree("roce-only");
     tree.remove("class/infiniband_mad");
-    auto no_umad = select_port(Sysfs(tree.root), {});
+    auto no_umad = select_port(Sysfs(tree.root()), {});
     expect_error(no_umad, Errc::not_found, "is the ib_umad module loaded?");
-    fs::create_directories(tree.root / "class/infiniband_mad");
+    fs::create_directories(tree.root() / "class/infiniband_mad");
     tree.remove("class/infiniband/rocep1s0f0");
-    auto none = select_port(Sysfs(tree.root), {});
+    auto none = select_port(Sysfs(tree.root()), {});
     expect_error(none, Errc::not_found, "no RDMA devices");
 }
 

@@ -16,6 +16,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <srpadm/mad/clock.hpp>
@@ -95,6 +96,10 @@ enum class PortEventKind : std::uint8_t {
     client_reregister,
     gid_change,
 };
+
+// "port-active", "port-down", "lid-change", "sm-change", "pkey-change", "client-reregister",
+// "gid-change".
+std::string_view port_event_name(PortEventKind kind);
 
 struct PortEvent {
     PortEventKind kind = PortEventKind::port_active;

@@ -37,6 +37,7 @@
 
 #include <srpadm/host/local_port.hpp>
 #include <srpadm/mad/endpoint.hpp>
+#include <srpadm/mad/port_watcher.hpp>
 #include <srpadm/mad/request_tracker.hpp>
 #include <srpadm/result.hpp>
 
@@ -61,6 +62,8 @@ struct UmadOptions {
     // client alone, and the IsSM change makes ibsim send trap 144 to the SM's LID, which must
     // find the agents already registered when that LID is this port's.
     bool issm = false;
+    // How often the port's sysfs files are read for port events while a handler is set.
+    std::chrono::milliseconds port_poll_interval{1000};
 };
 
 class UmadEndpoint final : public mad::MadEndpoint {
@@ -84,8 +87,8 @@ class UmadEndpoint final : public mad::MadEndpoint {
     // bytes under libumad2sim; a kernel pads a non-RMPP MAD to 256 bytes.)
     Result<void> send_unanswered(const mad::MadAddress& to, std::span<const std::uint8_t> mad);
     void set_unsolicited_handler(std::function<void(const mad::MadResponse&)> handler) override;
-    // Stored only: port events need verbs asynchronous events, which this endpoint does not
-    // read yet.
+    // Port events come from the port's sysfs files, read every port_poll_interval on the loop
+    // (mad::PortWatcher) while a handler is set; a null handler stops the reads.
     void set_port_event_handler(std::function<void(const mad::PortEvent&)> handler) override;
     const mad::EndpointStats& stats() const override { return tracker_.stats(); }
 
@@ -106,7 +109,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
     struct Received;
 
     UmadEndpoint(mad::EventLoop& loop, host::Sysfs sysfs, host::SelectedPort selected,
-                 std::chrono::milliseconds receive_timeout);
+                 const UmadOptions& options);
     Result<void> register_agents(const UmadOptions& options);
     int agent_for(std::uint8_t mgmt_class) const;
     Result<void> write(int agent, const mad::MadAddress& to, std::span<const std::uint8_t> mad,
@@ -118,6 +121,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
     host::Sysfs sysfs_;
     host::SelectedPort selected_;
     std::chrono::milliseconds receive_timeout_;
+    std::chrono::milliseconds port_poll_interval_;
     int fd_ = -1;
     int issm_fd_ = -1;
     std::vector<std::pair<std::uint8_t, int>> agents_;  // (class, agent id)
@@ -126,7 +130,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
     std::string closed_;  // why close() was called; empty while open
     mad::RequestTracker tracker_;
     std::function<void(const mad::MadResponse&)> unsolicited_;
-    std::function<void(const mad::PortEvent&)> port_events_;
+    std::unique_ptr<mad::PortWatcher> port_watcher_;
     // Tasks posted by the receive thread check this before touching the endpoint, so that a
     // task still queued when the endpoint is destroyed does nothing.
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

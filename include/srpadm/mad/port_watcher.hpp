@@ -1,0 +1,66 @@
+// Port events from snapshots of a port's attributes.
+//
+// A real InfiniBand stack reports port events as verbs asynchronous events; srpadm takes them
+// from what the kernel shows in sysfs instead (no libibverbs): PortWatcher reads the port's
+// attributes every `interval` on the event loop and turns what changed into PortEvents. The
+// files are a few bytes each, so a read a second costs nothing next to one MAD. What sysfs does
+// not show, it cannot report: a client-reregister request from the SM leaves no trace there
+// (the daemon re-subscribes on an SM change and on a port coming back instead).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <srpadm/mad/endpoint.hpp>
+#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/result.hpp>
+
+namespace srpadm::mad {
+
+// What changed from `before` to `after`, in the order a consumer acts on it: port_down first;
+// then lid_change (LID or LMC), sm_change (SM LID or SL), pkey_change (any P_Key table entry),
+// gid_change (GID prefix or port GUID); port_active last, once the port is usable again.
+// Leaving ACTIVE is port_down, reaching it is port_active; other state steps (DOWN → INIT →
+// ARMED) are not events. While the port is not ACTIVE, LID and SM changes are not reported
+// either (the SM is still assigning them); they show up with the port_active that follows.
+std::vector<PortEventKind> port_changes(const PortAttributes& before, const PortAttributes& after);
+
+class PortWatcher {
+  public:
+    using Reader = std::function<Result<PortAttributes>()>;
+    using Handler = std::function<void(const PortEvent&)>;
+
+    // Reads the port once now (the baseline; a failed read counts as a port that is down) and
+    // then every `interval`. The repeating timer keeps EventLoop::run() from returning, so a
+    // watcher belongs to a loop that runs until it is stopped (the daemon's).
+    PortWatcher(EventLoop& loop, Reader reader, Duration interval, Handler handler);
+    ~PortWatcher();
+    PortWatcher(const PortWatcher&) = delete;
+    PortWatcher& operator=(const PortWatcher&) = delete;
+
+    // Reads the port now and reports what changed since the last read. A read that fails (the
+    // device was removed, a file is unreadable) is reported as port_down once; the next good
+    // read is compared with the last good one, state aside.
+    void poll();
+
+    const PortAttributes& last() const { return last_; }
+    std::uint64_t polls() const { return polls_; }
+    std::uint64_t read_errors() const { return read_errors_; }
+
+  private:
+    void arm();
+
+    EventLoop& loop_;
+    Reader reader_;
+    Duration interval_;
+    Handler handler_;
+    PortAttributes last_;
+    EventLoop::TimerId timer_ = 0;
+    std::uint64_t polls_ = 0;
+    std::uint64_t read_errors_ = 0;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace srpadm::mad

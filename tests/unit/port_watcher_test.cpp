@@ -1,0 +1,222 @@
+// Port events from snapshots: port_changes() on single changes and combinations, the watcher on
+// virtual time with a scripted reader, and the watcher over a sysfs tree that changes between
+// reads (the way the real endpoint uses it).
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <srpadm/host/local_port.hpp>
+#include <srpadm/mad/port_watcher.hpp>
+
+#include "host_fixture.hpp"
+
+namespace srpadm::mad {
+namespace {
+
+using Kinds = std::vector<PortEventKind>;
+using std::chrono::milliseconds;
+
+PortAttributes active_port() {
+    PortAttributes a;
+    a.ca_name = "mlx5_0";
+    a.port_num = 1;
+    a.link_layer = LinkLayer::infiniband;
+    a.state = PortState::active;
+    a.phys_state = 5;
+    a.lid = 0x12;
+    a.sm_lid = 1;
+    a.gid_prefix = 0xfe80000000000000ULL;
+    a.port_guid = 0x0002c90300a00031ULL;
+    a.pkeys = {0xffff, 0x8001, 0, 0};
+    return a;
+}
+
+TEST(PortChanges, NothingChangedIsNoEvent) {
+    EXPECT_TRUE(port_changes(active_port(), active_port()).empty());
+}
+
+TEST(PortChanges, EachAttributeHasItsEvent) {
+    const PortAttributes before = active_port();
+    PortAttributes a = before;
+    a.lid = 0x13;
+    EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::lid_change});
+    a = before;
+    a.lmc = 2;
+    EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::lid_change});
+    a = before;
+    a.sm_lid = 7;
+    EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::sm_change});
+    a = before;
+    a.sm_sl = 3;
+    EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::sm_change});
+    a = before;
+    a.pkeys[2] = 0x0002;
+    EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::pkey_change});
+    a = before;
+    a.gid_prefix = 0xfec0000000000000ULL;
+    EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::gid_change});
+    a = before;
+    a.state = PortState::init;
+    EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::port_down});
+    EXPECT_EQ(port_changes(a, before), Kinds{PortEventKind::port_active});
+}
+
+TEST(PortChanges, ComingBackWithNewAddressesReportsThemBeforePortActive) {
+    PortAttributes down = active_port();
+    down.state = PortState::down;
+    down.lid = 0;
+    down.sm_lid = 0;
+    PortAttributes up = active_port();
+    up.lid = 0x40;
+    up.sm_lid = 9;
+    up.pkeys = {0xffff, 0, 0, 0};
+    EXPECT_EQ(port_changes(down, up),
+              (Kinds{PortEventKind::lid_change, PortEventKind::sm_change,
+                     PortEventKind::pkey_change, PortEventKind::port_active}));
+    // Going down while the SM clears the LID: only port_down, the LID is not news yet.
+    EXPECT_EQ(port_changes(up, down),
+              (Kinds{PortEventKind::port_down, PortEventKind::pkey_change}));
+}
+
+TEST(PortChanges, StepsBelowActiveAreNotEvents) {
+    PortAttributes a = active_port();
+    a.state = PortState::init;
+    PortAttributes b = a;
+    b.state = PortState::armed;
+    b.lid = 0x55;  // assigned while the port comes up: reported with port_active
+    EXPECT_TRUE(port_changes(a, b).empty());
+}
+
+struct Scripted {
+    PortAttributes now = active_port();
+    bool fail = false;
+    int reads = 0;
+    Result<PortAttributes> read() {
+        ++reads;
+        if (fail) {
+            return fail_with();
+        }
+        return now;
+    }
+    static Result<PortAttributes> fail_with() {
+        return Unexpected(Error{Errc::not_found, "class/infiniband/mlx5_0: no such device"});
+    }
+};
+
+TEST(PortWatcher, ReadsEveryIntervalAndReportsEachChangeOnce) {
+    VirtualClock clock;
+    EventLoop loop(clock);
+    Scripted port;
+    Kinds seen;
+    std::vector<TimePoint> when;
+    auto watcher = std::make_unique<PortWatcher>(
+        loop, [&] { return port.read(); }, milliseconds(1000),
+        [&](const PortEvent& e) {
+            seen.push_back(e.kind);
+            when.push_back(loop.now());
+        });
+    EXPECT_EQ(port.reads, 1);  // the baseline
+    const TimePoint start = loop.now();
+    loop.after(milliseconds(2500), [&] { port.now.sm_lid = 4; });
+    loop.after(milliseconds(4500), [&] { port.fail = true; });
+    loop.after(milliseconds(7500), [&] {
+        port.fail = false;
+        port.now.lid = 0x20;
+    });
+    loop.after(milliseconds(10'500), [&] { loop.stop(); });
+    loop.run();
+    EXPECT_EQ(seen, (Kinds{PortEventKind::sm_change, PortEventKind::port_down,
+                           PortEventKind::lid_change, PortEventKind::port_active}));
+    ASSERT_EQ(when.size(), 4U);
+    EXPECT_EQ(when[0] - start, milliseconds(3000));  // the first read after the change
+    EXPECT_EQ(when[1] - start, milliseconds(5000));  // one port_down, not one per failed read
+    EXPECT_EQ(when[2] - start, milliseconds(8000));
+    EXPECT_EQ(watcher->polls(), 10U);
+    EXPECT_EQ(watcher->read_errors(), 3U);  // 5 s, 6 s, 7 s
+    EXPECT_EQ(port.reads, 11);
+    EXPECT_EQ(watcher->last().lid, 0x20);
+    watcher.reset();
+    EXPECT_EQ(loop.pending_timers(), 0U);  // the watcher's timer goes with it
+}
+
+TEST(PortWatcher, AnUnreadablePortAtTheStartIsDown) {
+    VirtualClock clock;
+    EventLoop loop(clock);
+    Scripted port;
+    port.fail = true;
+    Kinds seen;
+    PortWatcher watcher(
+        loop, [&] { return port.read(); }, milliseconds(100),
+        [&](const PortEvent& e) { seen.push_back(e.kind); });
+    watcher.poll();
+    EXPECT_TRUE(seen.empty());
+    port.fail = false;
+    watcher.poll();
+    // Compared with an empty baseline: every attribute is new.
+    EXPECT_EQ(seen, (Kinds{PortEventKind::lid_change, PortEventKind::sm_change,
+                           PortEventKind::pkey_change, PortEventKind::gid_change,
+                           PortEventKind::port_active}));
+}
+
+TEST(PortWatcher, AHandlerMayDestroyTheWatcher) {
+    VirtualClock clock;
+    EventLoop loop(clock);
+    Scripted port;
+    std::unique_ptr<PortWatcher> watcher;
+    int events = 0;
+    watcher = std::make_unique<PortWatcher>(
+        loop, [&] { return port.read(); }, milliseconds(10),
+        [&](const PortEvent&) {
+            ++events;
+            watcher.reset();
+        });
+    port.now.state = PortState::down;
+    port.now.pkeys = {0xffff};
+    loop.run();  // returns: the watcher and its timer are gone
+    EXPECT_EQ(events, 1);
+    EXPECT_EQ(watcher, nullptr);
+    EXPECT_EQ(loop.pending_timers(), 0U);
+}
+
+TEST(PortWatcher, SeesSysfsChange) {
+    const testing::FixtureCopy tree("host");
+    const host::Sysfs sysfs(tree.root());
+    const std::string dir = "class/infiniband/mlx5_10/ports/1/";
+    VirtualClock clock;
+    EventLoop loop(clock);
+    Kinds seen;
+    PortWatcher watcher(
+        loop,
+        [&]() -> Result<PortAttributes> {
+            auto port = host::read_local_port(sysfs, "mlx5_10", 1);
+            if (!port) {
+                return Unexpected(port.error());
+            }
+            return port->attributes;
+        },
+        milliseconds(1000), [&](const PortEvent& e) { seen.push_back(e.kind); });
+    ASSERT_EQ(watcher.read_errors(), 0U);
+    EXPECT_EQ(watcher.last().lid, 0x12);
+
+    tree.write(dir + "sm_lid", "0x7\n");
+    tree.write(dir + "pkeys/2", "0x8002\n");
+    watcher.poll();
+    EXPECT_EQ(seen, (Kinds{PortEventKind::sm_change, PortEventKind::pkey_change}));
+
+    seen.clear();
+    tree.write(dir + "state", "1: DOWN\n");
+    tree.write(dir + "phys_state", "2: Polling\n");
+    watcher.poll();
+    EXPECT_EQ(seen, Kinds{PortEventKind::port_down});
+
+    seen.clear();
+    tree.remove("class/infiniband/mlx5_10");  // the device went away: no second port_down
+    watcher.poll();
+    EXPECT_TRUE(seen.empty());
+    EXPECT_EQ(watcher.read_errors(), 1U);
+}
+
+}  // namespace
+}  // namespace srpadm::mad

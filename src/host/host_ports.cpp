@@ -58,7 +58,7 @@ std::string add_target_path(const std::string& device, unsigned port) {
 }
 
 Result<std::vector<HostPort>> local_ports(const Sysfs& sysfs) {
-    const auto devices = sysfs.list("class/infiniband");
+    const auto devices = rdma_devices(sysfs);
     if (!devices) {
         return Unexpected(devices.error());
     }

@@ -177,6 +177,12 @@ std::string UmadDevice::path() const {
 Result<std::vector<std::string>> rdma_devices(const Sysfs& sysfs) {
     auto names = sysfs.list("class/infiniband");
     if (!names) {
+        if (names.error().code == Errc::not_found) {
+            return fail(Errc::not_found,
+                        fmt::format("no RDMA devices: {} does not exist (is an RDMA driver such "
+                                    "as mlx5_ib or rdma_rxe loaded?)",
+                                    sysfs.path("class/infiniband").string()));
+        }
         return port_error(names.error());
     }
     return names;

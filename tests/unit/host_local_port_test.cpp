@@ -202,6 +202,10 @@ TEST(SelectPort, NoDevicesAtAll) {
     tree.remove("class/infiniband/rocep1s0f0");
     auto none = select_port(Sysfs(tree.root()), {});
     expect_error(none, Errc::not_found, "no RDMA devices");
+    tree.remove("class/infiniband");
+    expect_error(rdma_devices(Sysfs(tree.root())), Errc::not_found,
+                 "no RDMA devices: " + (tree.root() / "class/infiniband").string() +
+                     " does not exist (is an RDMA driver");
 }
 
 TEST(SelectPort, Umad2simTree) {

@@ -9,6 +9,7 @@
 #include <srpadm/host/local_port.hpp>
 #include <srpadm/mad/clock.hpp>
 #include <srpadm/mad/event_loop.hpp>
+#include <srpadm/mad/port_watcher.hpp>
 #include <srpadm/sim/sim_endpoint.hpp>
 #include <srpadm/sim/simulator.hpp>
 #include <srpadm/umad/umad_endpoint.hpp>
@@ -21,6 +22,8 @@ namespace {
 // under libumad2sim that deadlocks with a thread blocked in umad_recv).
 volatile std::sig_atomic_t g_interrupted = 0;
 constexpr auto kInterruptPoll = std::chrono::milliseconds(100);
+// How often --wait-active reads the port's sysfs files.
+constexpr auto kPortPoll = std::chrono::milliseconds(250);
 
 void on_interrupt(int signal) {
     g_interrupted = signal;
@@ -110,6 +113,24 @@ Result<DiscoveryRun> run_real(const DiscoverySourceArgs& args, int verbosity,
     sigaction(SIGINT, &action, nullptr);
     sigaction(SIGTERM, &action, nullptr);
     watch_interrupts(**endpoint);
+    if (args.wait_active_s > 0) {
+        auto& ep = **endpoint;
+        if (verbosity > 0) {
+            fmt::print(stderr, "srpadm: waiting up to {} s for the port to be ACTIVE with an SM\n",
+                       args.wait_active_s);
+        }
+        auto ready = mad::wait_until_usable(
+            loop, [&ep] { return ep.port_attributes(); }, std::chrono::seconds(args.wait_active_s),
+            kPortPoll, [] { return g_interrupted != 0; });
+        if (!ready) {
+            if (ready.error().code == Errc::cancelled) {
+                return fail(Errc::cancelled,
+                            fmt::format("{}: interrupted by {}", ready.error().message,
+                                        g_interrupted == SIGINT ? "SIGINT" : "SIGTERM"));
+            }
+            return Unexpected(ready.error());
+        }
+    }
     return scan(**endpoint, args, verbosity);
 }
 
@@ -128,6 +149,11 @@ void add_discovery_source_options(CLI::App* cmd, DiscoverySourceArgs& args) {
                     "Local port to scan from, by its umad device: /dev/infiniband/umadN or umadN")
         ->excludes(fabric)
         ->excludes(port);
+    cmd->add_option("--wait-active", args.wait_active_s,
+                    "Wait up to SECONDS for the local port to be ACTIVE with a LID and an SM "
+                    "before scanning (boot-time and udev starts; default 0: do not wait)")
+        ->check(CLI::Range(0U, 86400U))
+        ->excludes(fabric);
     cmd->add_option("--local-port", args.local_port,
                     "With --fabric: which of the file's local ports to scan from (0 = first)");
     cmd->add_option("-t,--timeout", args.timeout_ms, "Milliseconds to wait for each MAD answer")

@@ -23,10 +23,11 @@ struct DiscoverySourceArgs {
     unsigned retries = 3;
     std::size_t window = 64;
     std::size_t sa_window = 32;
+    unsigned wait_active_s = 0;  // --wait-active SECONDS; 0: scan the port as it is
 };
 
-// --fabric, --local-port, --port, --umad-device, -t/--timeout, -r/--retries, --window,
-// --sa-window.
+// --fabric, --local-port, --port, --umad-device, --wait-active, -t/--timeout, -r/--retries,
+// --window, --sa-window.
 void add_discovery_source_options(CLI::App* cmd, DiscoverySourceArgs& args);
 
 struct DiscoveryRun {

@@ -61,13 +61,6 @@ std::string lid_name(Lid lid) {
     return fmt::format("LID 0x{:04x}", lid);
 }
 
-// As sysfs shows the port state ("1: DOWN").
-std::string_view state_name(mad::PortState state) {
-    constexpr std::array<std::string_view, 5> kNames = {"NOP", "DOWN", "INIT", "ARMED", "ACTIVE"};
-    const auto i = static_cast<std::size_t>(state);
-    return i < kNames.size() ? kNames[i] : "in an unknown state";
-}
-
 std::string describe(const mad::MadError& error, std::uint8_t mgmt_class, unsigned attempts) {
     switch (error.code) {
         case Errc::timeout:
@@ -210,10 +203,11 @@ void Scan::start() {
         return;
     }
     if (attrs_.state != mad::PortState::active) {
-        fatal(Errc::port_state,
-              fmt::format("port {} is {} (state {}), not ACTIVE: check its link and that a "
-                          "subnet manager runs on the fabric",
-                          port, state_name(attrs_.state), static_cast<int>(attrs_.state)));
+        fatal(
+            Errc::port_state,
+            fmt::format("port {} is {} (state {}), not ACTIVE: check its link and that a "
+                        "subnet manager runs on the fabric",
+                        port, mad::port_state_name(attrs_.state), static_cast<int>(attrs_.state)));
         return;
     }
     if (attrs_.lid == 0 || attrs_.sm_lid == 0) {

@@ -1,6 +1,9 @@
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include <srpadm/mad/port_watcher.hpp>
 
@@ -84,6 +87,57 @@ void PortWatcher::poll() {
         }
         handler(PortEvent{kind});
     }
+}
+
+bool port_usable(const PortAttributes& port) {
+    return port.link_layer != LinkLayer::ethernet && port.state == PortState::active &&
+           port.lid != 0 && port.sm_lid != 0;
+}
+
+namespace {
+
+std::string waiting_for(const PortAttributes& port) {
+    if (port.state != PortState::active) {
+        return fmt::format("it is still {}", port_state_name(port.state));
+    }
+    return port.lid == 0 ? "it still has no LID" : "it still has no SM LID";
+}
+
+}  // namespace
+
+Result<PortAttributes> wait_until_usable(EventLoop& loop, const PortWatcher::Reader& reader,
+                                         Duration timeout, Duration interval,
+                                         const std::function<bool()>& stop) {
+    if (auto first = reader(); first && port_usable(*first)) {
+        return first;
+    }
+    bool usable = false;
+    bool expired = false;
+    // The watcher reads the port again at once (its baseline) and then every interval; each
+    // event is a moment to look at what it read last.
+    std::unique_ptr<PortWatcher> watcher;
+    watcher = std::make_unique<PortWatcher>(loop, reader, interval, [&](const PortEvent&) {
+        usable = usable || port_usable(watcher->last());
+    });
+    usable = usable || port_usable(watcher->last());
+    const auto deadline = loop.after(timeout, [&] { expired = true; });
+    loop.run_until([&] { return usable || expired || (stop && stop()); });
+    loop.cancel(deadline);
+    PortAttributes last = watcher->last();
+    watcher.reset();
+    if (usable) {
+        return last;
+    }
+    const std::string port = last.ca_name.empty()
+                                 ? std::string("the port")
+                                 : fmt::format("port {}:{}", last.ca_name, last.port_num);
+    if (!expired) {
+        return fail(Errc::cancelled, fmt::format("stopped while waiting for {}", port));
+    }
+    return fail(Errc::port_state,
+                fmt::format("{} did not become ACTIVE with an SM within {} ms: {}", port,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count(),
+                            waiting_for(last)));
 }
 
 }  // namespace srpadm::mad

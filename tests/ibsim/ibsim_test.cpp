@@ -11,9 +11,11 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -468,22 +470,38 @@ TEST_F(Ibsim, DiscoverStopsCleanlyOnSigterm) {
 namespace srpadm::ibsim_test {
 namespace {
 
+// Port 1 of the one device in a libumad2sim client's fake sysfs (run/sys-<pid>/sys/...).
+class FakePort {
+  public:
+    FakePort(const Harness& h, pid_t pid) {
+        const fs::path sys = h.dir() / "run" / fmt::format("sys-{}", pid) / "sys";
+        std::error_code ec;
+        for (const auto& ca : fs::directory_iterator(sys / "class" / "infiniband", ec)) {
+            dir_ = ca.path() / "ports" / "1";
+        }
+    }
+    const fs::path& dir() const { return dir_; }
+    bool exists() const { return !dir_.empty() && fs::exists(dir_ / "state"); }
+    // Whole files at once (a rename), so that a reader never sees one half-written.
+    void rewrite(const std::string& file, const std::string& text) const {
+        const fs::path next = dir_ / (file + ".next");
+        std::ofstream(next, std::ios::trunc) << text;
+        fs::rename(next, dir_ / file);
+    }
+
+  private:
+    fs::path dir_;
+};
+
 // libumad2sim's sysfs is a snapshot it writes when a client starts (ibsim's link changes never
 // reach it), so the test changes the client's own copy, as a kernel changes its files.
 TEST_F(Ibsim, PortEventsFromTheEndpointsSysfsReads) {
     auto watch = background(kInitiator, {"port-watch"}, false);
     ASSERT_TRUE(watch && watch->wait_for("\"ready\"")) << (watch ? watch->errors() : "");
-    const fs::path sys = h->dir() / "run" / fmt::format("sys-{}", watch->pid()) / "sys";
-    fs::path port;
-    for (const auto& ca : fs::directory_iterator(sys / "class" / "infiniband")) {
-        port = ca.path() / "ports" / "1";
-    }
-    ASSERT_TRUE(fs::exists(port / "sm_lid")) << sys;
-    // Whole files at once (a rename), so that a read never sees one half-written.
+    const FakePort port(*h, watch->pid());
+    ASSERT_TRUE(port.exists()) << port.dir();
     const auto rewrite = [&](const char* file, const std::string& text) {
-        const fs::path next = port / (std::string(file) + ".next");
-        std::ofstream(next, std::ios::trunc) << text;
-        fs::rename(next, port / file);
+        port.rewrite(file, text);
     };
 
     rewrite("sm_lid", "0x99\n");
@@ -502,6 +520,61 @@ TEST_F(Ibsim, PortEventsFromTheEndpointsSysfsReads) {
     }
     EXPECT_EQ(kinds,
               (std::vector<std::string>{"sm-change", "port-down", "lid-change", "port-active"}));
+}
+
+}  // namespace
+}  // namespace srpadm::ibsim_test
+
+namespace srpadm::ibsim_test {
+namespace {
+
+TEST_F(Ibsim, DiscoverWaitsForAnActivePortAndGivesUp) {
+    // libumad2sim takes a client's port state from ibsim when the client starts: an unlinked
+    // HCA's port is DOWN in its sysfs.
+    ASSERT_TRUE(h->console(fmt::format("Unlink \"{}\"", kInitiator.name)));
+    const auto started = std::chrono::steady_clock::now();
+    const auto r = h->run(kInitiator.name, {SRPADM_BINARY, "-v", "discover", "--wait-active", "2"});
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(r.exit_code, 4) << r.describe();
+    EXPECT_NE(r.err.find("waiting up to 2 s for the port to be ACTIVE"), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("did not become ACTIVE with an SM within 2000 ms"), std::string::npos)
+        << r.err;
+    EXPECT_GE(took, 2s);
+    EXPECT_LT(took, 6s);
+}
+
+TEST_F(Ibsim, DiscoverWaitsForThePortToComeUpThenScans) {
+    ASSERT_TRUE(h->console(fmt::format("Unlink \"{}\"", kInitiator.name)));
+    auto scan = h->start(kInitiator.name,
+                         {SRPADM_BINARY, "-v", "discover", "--wait-active", "30", "-f", "json"});
+    ASSERT_TRUE(scan);
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (scan->errors().find("waiting up to 30 s") == std::string::npos &&
+           std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_NE(scan->errors().find("waiting up to 30 s"), std::string::npos) << scan->errors();
+    const FakePort port(*h, scan->pid());
+    ASSERT_TRUE(port.exists()) << port.dir();
+    std::this_thread::sleep_for(600ms);  // a few reads of the DOWN port
+    EXPECT_TRUE(scan->running());
+
+    // The link comes back and OpenSM brings the port up again (ibsim's trap makes it sweep);
+    // the client's sysfs snapshot is updated by hand, as a kernel would update its files.
+    ASSERT_TRUE(h->console(fmt::format("ReLink \"{}\"", kInitiator.name)));
+    port.rewrite("lid", fmt::format("0x{:x}\n", lid(kInitiator)));
+    port.rewrite("sm_lid", fmt::format("0x{:x}\n", lid(kSm)));
+    port.rewrite("phys_state", "5: LinkUp\n");
+    port.rewrite("state", "4: ACTIVE\n");
+    const auto status = scan->wait(30s);
+    ASSERT_TRUE(status) << scan->errors();
+    // OpenSM reports no port with IsDeviceManagementSupported (ibsim's masks are fixed): the
+    // scan ran, and found nothing.
+    EXPECT_EQ(*status, 0) << scan->errors();
+    const auto out = json::parse(fmt::format("{}", fmt::join(scan->lines(), "\n")));
+    EXPECT_EQ(out["local_port"]["lid"], lid(kInitiator)) << out.dump();
+    EXPECT_TRUE(out["targets"].empty()) << out.dump();
 }
 
 }  // namespace

@@ -220,3 +220,93 @@ TEST(PortWatcher, SeesSysfsChange) {
 
 }  // namespace
 }  // namespace srpadm::mad
+
+namespace srpadm::mad {
+namespace {
+
+TEST(WaitUntilUsable, ReturnsAtOnceForAUsablePort) {
+    VirtualClock clock;
+    EventLoop loop(clock);
+    int reads = 0;
+    const auto r = wait_until_usable(
+        loop,
+        [&]() -> Result<PortAttributes> {
+            ++reads;
+            return active_port();
+        },
+        std::chrono::seconds(30), milliseconds(250));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(reads, 1);
+    EXPECT_EQ(loop.now(), TimePoint{});
+    EXPECT_EQ(loop.pending_timers(), 0U);
+}
+
+TEST(WaitUntilUsable, WaitsForStateThenLidThenSm) {
+    VirtualClock clock;
+    EventLoop loop(clock);
+    PortAttributes now = active_port();
+    now.state = PortState::init;
+    now.lid = 0;
+    now.sm_lid = 0;
+    // The SM brings the port up in steps: ACTIVE at 1 s, a LID at 2 s, its own LID at 3.1 s.
+    loop.after(std::chrono::seconds(1), [&] { now.state = PortState::active; });
+    loop.after(std::chrono::seconds(2), [&] { now.lid = 0x12; });
+    loop.after(milliseconds(3100), [&] { now.sm_lid = 1; });
+    const auto r = wait_until_usable(
+        loop, [&]() -> Result<PortAttributes> { return now; }, std::chrono::seconds(30),
+        milliseconds(250));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->sm_lid, 1);
+    EXPECT_EQ(loop.now() - TimePoint{}, milliseconds(3250));  // the first read after 3.1 s
+    EXPECT_EQ(loop.pending_timers(), 0U);
+}
+
+TEST(WaitUntilUsable, TimesOutNamingWhatIsMissing) {
+    VirtualClock clock;
+    EventLoop loop(clock);
+    PortAttributes now = active_port();
+    now.state = PortState::armed;
+    auto r = wait_until_usable(
+        loop, [&]() -> Result<PortAttributes> { return now; }, std::chrono::seconds(5),
+        milliseconds(250));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::port_state);
+    EXPECT_EQ(r.error().message,
+              "port mlx5_0:1 did not become ACTIVE with an SM within 5000 ms: it is still ARMED");
+    EXPECT_EQ(loop.now() - TimePoint{}, std::chrono::seconds(5));
+    EXPECT_EQ(loop.pending_timers(), 0U);
+
+    now.state = PortState::active;
+    now.sm_lid = 0;
+    r = wait_until_usable(
+        loop, [&]() -> Result<PortAttributes> { return now; }, std::chrono::seconds(1),
+        milliseconds(250));
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("it still has no SM LID"), std::string::npos)
+        << r.error().message;
+}
+
+TEST(WaitUntilUsable, StopsWhenAsked) {
+    VirtualClock clock;
+    EventLoop loop(clock);
+    PortAttributes now = active_port();
+    now.state = PortState::down;
+    bool stop = false;
+    loop.after(std::chrono::seconds(2), [&] { stop = true; });
+    const auto r = wait_until_usable(
+        loop, [&]() -> Result<PortAttributes> { return now; }, std::chrono::seconds(60),
+        milliseconds(500), [&] { return stop; });
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::cancelled);
+    EXPECT_LT(loop.now() - TimePoint{}, std::chrono::seconds(3));
+}
+
+TEST(WaitUntilUsable, RoCEPortsAreNeverUsable) {
+    PortAttributes roce = active_port();
+    roce.link_layer = LinkLayer::ethernet;
+    EXPECT_FALSE(port_usable(roce));
+    EXPECT_TRUE(port_usable(active_port()));
+}
+
+}  // namespace
+}  // namespace srpadm::mad

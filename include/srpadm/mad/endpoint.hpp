@@ -36,6 +36,9 @@ enum class LinkLayer : std::uint8_t { infiniband, ethernet, unknown };
 // PortInfo PortState values (sysfs "4: ACTIVE").
 enum class PortState : std::uint8_t { nop = 0, down = 1, init = 2, armed = 3, active = 4 };
 
+// As sysfs shows a port state after its number: "NOP", "DOWN", "INIT", "ARMED", "ACTIVE".
+std::string_view port_state_name(PortState state);
+
 struct PortAttributes {
     std::string ca_name;    // e.g. "mlx5_0"
     unsigned port_num = 0;  // 1-based

@@ -63,4 +63,16 @@ class PortWatcher {
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
+// Whether a scan can start from the port: InfiniBand, ACTIVE, with a LID and an SM LID.
+bool port_usable(const PortAttributes& port);
+
+// Waits on `loop` until the port `reader` reads is usable, reading it every `interval` (a
+// PortWatcher), for boot-time starts where the SM has not brought the port up yet. Ends early
+// when `stop()` turns true (checked after every read). Returns the usable attributes;
+// Errc::port_state when `timeout` passed first (the message says what the port was waiting
+// for), Errc::cancelled when stopped. A port that is usable at the first read returns at once.
+Result<PortAttributes> wait_until_usable(EventLoop& loop, const PortWatcher::Reader& reader,
+                                         Duration timeout, Duration interval,
+                                         const std::function<bool()>& stop = {});
+
 }  // namespace srpadm::mad

@@ -8,14 +8,10 @@ golden=$src/tests/cli/golden
 work=$(mktemp -d)
 kernel_pids=()
 cleanup() {
-    local pid f
+    local pid
     for pid in "${kernel_pids[@]}"; do
         kill "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
-    done
-    # The reader each stand-in kernel was blocked in (its pid is in a file next to the FIFO).
-    for f in "$work"/*/reader.pid; do
-        [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null
     done
     rm -rf "$work"
 }
@@ -101,22 +97,25 @@ fake_kernel() {
     rm -f "$fifo"
     mkfifo "$fifo"
     (
+        # Held open for reading and writing for as long as the stand-in runs: a writer never
+        # waits for a reader, and nothing written between two reads is lost (a reader that
+        # reopened the FIFO per login could see EOF, close, and drop a login written in that
+        # moment). read -t returns what arrived before the pause; a login is one write of
+        # less than PIPE_BUF bytes, so a pause never splits one, but several can come in one
+        # piece: every login string starts with id_ext=.
+        exec 3<>"$fifo"
         h=20
         while true; do
-            cat "$fifo" >"$sysfs/read" &
-            echo $! >"$sysfs/reader.pid"
-            wait $!
-            # Writes that follow each other closely can arrive in one read; every login
-            # string starts with id_ext=.
-            sed 's/\(.\)id_ext=/\1\nid_ext=/g' "$sysfs/read" >"$sysfs/lines"
-            echo >>"$sysfs/lines"
+            chunk=
+            IFS= read -r -t 0.1 -d '' chunk <&3
+            [ -n "$chunk" ] || continue
             while IFS= read -r line; do
                 [ -n "$line" ] || continue
                 printf '%s\n' "$line" >>"$sysfs/add_target.log"
                 [ "$mode" = vanish ] && continue
                 new_host "$dev" "$port" "$h" "$line"
                 h=$((h + 1))
-            done <"$sysfs/lines"
+            done < <(printf '%s\n' "$chunk" | sed 's/\(.\)id_ext=/\1\nid_ext=/g')
         done
     ) &
     kernel_pids+=($!)

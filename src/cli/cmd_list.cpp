@@ -24,7 +24,8 @@ ExitStatus run(const ListArgs& args, const Context& ctx) {
     if (!selector) {
         return report(selector.error());
     }
-    auto scan = host::srp_hosts(host::Sysfs(args.sysfs_root));
+    const host::Sysfs sysfs(args.sysfs_root);
+    auto scan = host::srp_hosts(sysfs);
     if (!scan) {
         return report(scan.error());
     }
@@ -39,6 +40,12 @@ ExitStatus run(const ListArgs& args, const Context& ctx) {
     } else {
         fmt::print("{}", render_list_text(hosts, ctx.verbosity > 0));
         print_warnings(scan->problems);
+        if (hosts.empty() && !sysfs.exists("class/infiniband_srp")) {
+            fmt::print(stderr,
+                       "srpadm: note: ib_srp is not loaded ({} does not exist): nothing can log "
+                       "in until it is (modprobe ib_srp)\n",
+                       sysfs.path("class/infiniband_srp").string());
+        }
     }
     return scan->problems.empty() ? ExitStatus::ok : ExitStatus::partial;
 }

@@ -15,8 +15,10 @@ expect 0 "host8   mlx5_10:1" "" list --sysfs-root "$fixture" --port mlx5_10
 run list --sysfs-root "$fixture" --port mlx5_1
 [[ "$out" != *host8* && "$out" != *host10* ]] || bad "mlx5_1 lists another device's host" list --port mlx5_1
 expect 0 "no SRP logins" "" list --sysfs-root "$fixture" --port mthca0:1
+[ -z "$err" ] || bad "a note although ib_srp is loaded" list --port mthca0:1
 expect 2 "" "option --port: 'mlx5_0:x': the port must be a decimal number 1..255" list --sysfs-root "$fixture" --port mlx5_0:x
-expect 0 "no SRP logins" "" list --sysfs-root "$work"
+expect 0 "no SRP logins" "srpadm: note: ib_srp is not loaded ($work/class/infiniband_srp does not exist)" \
+    list --sysfs-root "$work"
 
 # initiator-id: every port; JSON of the RoCE port.
 golden initiator-id.txt initiator-id --sysfs-root "$fixture"

@@ -76,7 +76,7 @@ ExitStatus run(const ConnectArgs& args, const LoginOptions& parts, bool line_giv
     if (!scan) {
         return report(scan.error());
     }
-    const host::LoginRequest request{port->device, port->port, *spec, *line};
+    const host::LoginRequest request{port->device, port->port, *spec, *line, {}};
     const host::SrpHost* existing =
         host::find_login(scan->hosts, request.spec, request.device, request.port);
     if (!wanted->empty()) {

@@ -141,8 +141,14 @@ std::set<std::string> HostActions::host_names() const {
 
 PendingLogin HostActions::submit(const LoginRequest& request) {
     PendingLogin pending{request, host_names(), {}};
-    pending.outcome = write_with_timeout(writer_, add_target_path(request.device, request.port),
-                                         request.line, options_.write_timeout);
+    const std::string path = add_target_path(request.device, request.port);
+    pending.outcome = write_with_timeout(writer_, path, request.line, options_.write_timeout);
+    if (!request.fallback_line.empty() && pending.outcome.error &&
+        pending.outcome.error.value() == EINVAL) {
+        pending.used_fallback = true;
+        pending.outcome =
+            write_with_timeout(writer_, path, request.fallback_line, options_.write_timeout);
+    }
     return pending;
 }
 
@@ -153,6 +159,20 @@ void HostActions::settle() const {
 }
 
 ConnectResult HostActions::confirm(const PendingLogin& pending, const HostScan& after) const {
+    ConnectResult result = confirm_write(pending, after);
+    if (pending.used_fallback) {
+        const auto dropped =
+            login::effective_value(pending.request.spec, login::Key::max_it_iu_size);
+        result.message += fmt::format(
+            " (written without max_it_iu_size={}: the kernel refused the line with it (EINVAL); "
+            "ib_srp knows the option from about Linux 5.5, and with its immediate data on, a "
+            "target that cannot take large requests may refuse the login)",
+            dropped.value_or("?"));
+    }
+    return result;
+}
+
+ConnectResult HostActions::confirm_write(const PendingLogin& pending, const HostScan& after) const {
     const LoginRequest& r = pending.request;
     const std::string what = describe_login(r);
     ConnectResult result;

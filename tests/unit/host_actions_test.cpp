@@ -161,6 +161,63 @@ TEST_F(HostActionsTest, LostHostAfterTheWriteIsNotAConnection) {
     EXPECT_EQ(actions().connect(tgt_b_login()).state, ConnectState::vanished);
 }
 
+TEST_F(HostActionsTest, MaxItIuSizeRefusedIsWrittenAgainWithout) {
+    // A kernel with immediate data but without the max_it_iu_size option.
+    writer_->answer([this](const std::string&, const std::string& data) {
+        if (data.find("max_it_iu_size=") != std::string::npos) {
+            return std::error_code(EINVAL, std::generic_category());
+        }
+        make_host(root(), 13, "mlx5_1", 1, kTgtB, kTgtBGid, 0xffff);
+        return std::error_code{};
+    });
+    LoginRequest r = tgt_b_login();
+    r.fallback_line = r.line;
+    r.spec.options.push_back({login::Key::max_it_iu_size, "4096"});
+    r.line = login::render(r.spec).value();
+    const ConnectResult result = actions().connect(r);
+    EXPECT_EQ(result.state, ConnectState::connected);
+    EXPECT_EQ(result.host, "host13");
+    EXPECT_EQ(result.message,
+              "id_ext=0002C90300E00010,ioc_guid=0002c90300e00010 (dgid "
+              "fe800000000000000002c90300e00011, pkey ffff) on mlx5_1:1: connected as host13 "
+              "(written without max_it_iu_size=4096: the kernel refused the line with it "
+              "(EINVAL); ib_srp knows the option from about Linux 5.5, and with its immediate "
+              "data on, a target that cannot take large requests may refuse the login)");
+    const std::string path = "class/infiniband_srp/srp-mlx5_1-1/add_target";
+    EXPECT_EQ(writer_->calls(),
+              (std::vector<FakeWriter::Call>{{path, r.line}, {path, r.fallback_line}}));
+}
+
+TEST_F(HostActionsTest, OnlyEinvalWithAFallbackIsWrittenAgain) {
+    LoginRequest r = tgt_b_login();
+    r.fallback_line = r.line;
+    r.spec.options.push_back({login::Key::max_it_iu_size, "4096"});
+    r.line = login::render(r.spec).value();
+    // EINVAL both times: the line is bad for another reason; reported once, from the second.
+    writer_->answer([](const std::string&, const std::string&) {
+        return std::error_code(EINVAL, std::generic_category());
+    });
+    ConnectResult result = actions().connect(r);
+    EXPECT_EQ(result.state, ConnectState::failed);
+    EXPECT_EQ(result.error, EINVAL);
+    EXPECT_EQ(writer_->calls().size(), 2U);
+    // Another errno is the target's answer, not the option's: no second write.
+    writer_->answer([](const std::string&, const std::string&) {
+        return std::error_code(ECONNRESET, std::generic_category());
+    });
+    result = actions().connect(r);
+    EXPECT_EQ(result.error, ECONNRESET);
+    EXPECT_EQ(writer_->calls().size(), 3U);
+    // No fallback line (a login the user gave whole): EINVAL is final.
+    writer_->answer([](const std::string&, const std::string&) {
+        return std::error_code(EINVAL, std::generic_category());
+    });
+    r.fallback_line.clear();
+    result = actions().connect(r);
+    EXPECT_EQ(result.error, EINVAL);
+    EXPECT_EQ(writer_->calls().size(), 4U);
+}
+
 TEST_F(HostActionsTest, EexistIsAlreadyConnected) {
     writer_->answer([](const std::string&, const std::string&) {
         return std::error_code(EEXIST, std::generic_category());

@@ -66,6 +66,29 @@ TEST(ConnectPlan, DecisionsLoginsAndExistingHosts) {
     EXPECT_TRUE(plan[3].request.line.empty());
 }
 
+TEST(ConnectPlan, ImmediateDataAddsMaxItIuSizeWithAFallbackLine) {
+    const std::string base =
+        "id_ext=0002C90300E00010,ioc_guid=0002c90300e00010,dgid="
+        "fe800000000000000002c90300e00011,pkey=ffff,service_id=0002c90300e00010,queue_size=64";
+    ConnectSettings s;
+    s.defaults.options = {{login::Key::queue_size, "64"}};
+    s.max_imm_data = 16384;  // larger than the targets' 8192-byte SendSize
+    auto plan = plan_connections(kTargets, "mlx5_1", 1, s, fixture_hosts()).value();
+    EXPECT_EQ(plan[1].request.line, base + ",max_it_iu_size=8192");
+    EXPECT_EQ(plan[1].request.fallback_line, base);
+    // Immediate data that fits the target's SendSize: no option, no fallback.
+    s.max_imm_data = 8192;
+    plan = plan_connections(kTargets, "mlx5_1", 1, s, fixture_hosts()).value();
+    EXPECT_EQ(plan[1].request.line, base);
+    EXPECT_EQ(plan[1].request.fallback_line, "");
+    // The configuration asks for max_it_iu_size itself: it is never dropped.
+    s.max_imm_data = 16384;
+    s.defaults.options.push_back({login::Key::max_it_iu_size, "4096"});
+    plan = plan_connections(kTargets, "mlx5_1", 1, s, fixture_hosts()).value();
+    EXPECT_EQ(plan[1].request.line, base + ",max_it_iu_size=4096,max_it_iu_size=8192");
+    EXPECT_EQ(plan[1].request.fallback_line, "");
+}
+
 TEST(ConnectPlan, DefaultDenyAndPortScope) {
     ConnectSettings s;
     s.rules.otherwise = model::RuleAction::deny;

@@ -56,6 +56,11 @@ struct LoginRequest {
     unsigned port = 0;
     login::LoginSpec spec;
     std::string line;  // login::render(spec)
+    // The same login without the max_it_iu_size that srpadm added because ib_srp's immediate
+    // data is on (srp_daemon's rule), or "" when it added none. Kernels that have immediate
+    // data but predate the option (about 5.0 to 5.4) refuse every line with it (EINVAL, while
+    // parsing, before any connection attempt); submit() then writes this line instead.
+    std::string fallback_line;
 };
 
 struct ConnectResult {
@@ -70,6 +75,8 @@ struct PendingLogin {
     LoginRequest request;
     std::set<std::string> hosts_before;  // SCSI host names before the write
     WriteOutcome outcome;
+    // The kernel refused `line` with EINVAL and the outcome is that of `fallback_line`.
+    bool used_fallback = false;
 };
 
 // What ib_srp means by an errno from add_target (kernel-abi §1.3); "" for EEXIST.
@@ -105,6 +112,7 @@ class HostActions {
 
   private:
     std::set<std::string> host_names() const;
+    ConnectResult confirm_write(const PendingLogin& pending, const HostScan& after) const;
 
     Sysfs sysfs_;
     std::shared_ptr<SysfsWriter> writer_;

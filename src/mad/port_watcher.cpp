@@ -108,24 +108,17 @@ std::string waiting_for(const PortAttributes& port) {
 Result<PortAttributes> wait_until_usable(EventLoop& loop, const PortWatcher::Reader& reader,
                                          Duration timeout, Duration interval,
                                          const std::function<bool()>& stop) {
-    if (auto first = reader(); first && port_usable(*first)) {
-        return first;
-    }
-    bool usable = false;
+    // The watcher's first read is the check for a port that is usable already; after that it
+    // reads the port every interval, and each read is a moment to look at what it read last.
+    PortWatcher watcher(loop, reader, interval, {});
     bool expired = false;
-    // The watcher reads the port again at once (its baseline) and then every interval; each
-    // event is a moment to look at what it read last.
-    std::unique_ptr<PortWatcher> watcher;
-    watcher = std::make_unique<PortWatcher>(loop, reader, interval, [&](const PortEvent&) {
-        usable = usable || port_usable(watcher->last());
-    });
-    usable = usable || port_usable(watcher->last());
-    const auto deadline = loop.after(timeout, [&] { expired = true; });
-    loop.run_until([&] { return usable || expired || (stop && stop()); });
-    loop.cancel(deadline);
-    PortAttributes last = watcher->last();
-    watcher.reset();
-    if (usable) {
+    if (!port_usable(watcher.last())) {
+        const auto deadline = loop.after(timeout, [&] { expired = true; });
+        loop.run_until([&] { return port_usable(watcher.last()) || expired || (stop && stop()); });
+        loop.cancel(deadline);
+    }
+    const PortAttributes& last = watcher.last();
+    if (port_usable(last)) {
         return last;
     }
     const std::string port = last.ca_name.empty()

@@ -22,19 +22,20 @@ std::string_view plan_action_name(PlanAction action) {
 
 namespace {
 
-// The login without the max_it_iu_size that immediate data added, when it added one and the
-// configuration does not ask for the option itself.
-std::string fallback_line(const model::Target& target, const model::LoginPolicy& policy) {
+// The login without the max_it_iu_size that immediate data added to `line`, when it added one
+// (model::login_spec decides that) and the configuration does not ask for the option itself.
+std::string fallback_line(const model::Target& target, const model::LoginPolicy& policy,
+                          const std::string& line) {
     const bool asked =
         std::any_of(policy.options.begin(), policy.options.end(),
                     [](const login::Option& o) { return o.key == login::Key::max_it_iu_size; });
-    if (asked || !policy.max_imm_data || *policy.max_imm_data <= target.send_size) {
+    if (asked || !policy.max_imm_data) {
         return {};
     }
     model::LoginPolicy without = policy;
     without.max_imm_data.reset();
-    auto line = login::render(model::login_spec(target, without));
-    return line ? *line : std::string();
+    auto other = login::render(model::login_spec(target, without));
+    return other && *other != line ? *other : std::string();
 }
 
 }  // namespace
@@ -79,7 +80,7 @@ Result<std::vector<PlannedTarget>> plan_connections(const std::vector<model::Tar
             continue;
         }
         p.request.line = *line;
-        p.request.fallback_line = fallback_line(target, policy);
+        p.request.fallback_line = fallback_line(target, policy, p.request.line);
         const SrpHost* existing = find_login(hosts, p.request.spec, device, port);
         model::TmoValues base = settings.new_port_timeouts;
         if (existing != nullptr) {

@@ -224,6 +224,11 @@ TEST(PortWatcher, SeesSysfsChange) {
 namespace srpadm::mad {
 namespace {
 
+// A reader of `now` as it is at each read.
+PortWatcher::Reader reading(const PortAttributes& now) {
+    return [&now]() -> Result<PortAttributes> { return now; };
+}
+
 TEST(WaitUntilUsable, ReturnsAtOnceForAUsablePort) {
     VirtualClock clock;
     EventLoop loop(clock);
@@ -252,9 +257,8 @@ TEST(WaitUntilUsable, WaitsForStateThenLidThenSm) {
     loop.after(std::chrono::seconds(1), [&] { now.state = PortState::active; });
     loop.after(std::chrono::seconds(2), [&] { now.lid = 0x12; });
     loop.after(milliseconds(3100), [&] { now.sm_lid = 1; });
-    const auto r = wait_until_usable(
-        loop, [&]() -> Result<PortAttributes> { return now; }, std::chrono::seconds(30),
-        milliseconds(250));
+    const auto r =
+        wait_until_usable(loop, reading(now), std::chrono::seconds(30), milliseconds(250));
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->sm_lid, 1);
     EXPECT_EQ(loop.now() - TimePoint{}, milliseconds(3250));  // the first read after 3.1 s
@@ -266,9 +270,7 @@ TEST(WaitUntilUsable, TimesOutNamingWhatIsMissing) {
     EventLoop loop(clock);
     PortAttributes now = active_port();
     now.state = PortState::armed;
-    auto r = wait_until_usable(
-        loop, [&]() -> Result<PortAttributes> { return now; }, std::chrono::seconds(5),
-        milliseconds(250));
+    auto r = wait_until_usable(loop, reading(now), std::chrono::seconds(5), milliseconds(250));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::port_state);
     EXPECT_EQ(r.error().message,
@@ -278,9 +280,7 @@ TEST(WaitUntilUsable, TimesOutNamingWhatIsMissing) {
 
     now.state = PortState::active;
     now.sm_lid = 0;
-    r = wait_until_usable(
-        loop, [&]() -> Result<PortAttributes> { return now; }, std::chrono::seconds(1),
-        milliseconds(250));
+    r = wait_until_usable(loop, reading(now), std::chrono::seconds(1), milliseconds(250));
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("it still has no SM LID"), std::string::npos)
         << r.error().message;
@@ -293,9 +293,8 @@ TEST(WaitUntilUsable, StopsWhenAsked) {
     now.state = PortState::down;
     bool stop = false;
     loop.after(std::chrono::seconds(2), [&] { stop = true; });
-    const auto r = wait_until_usable(
-        loop, [&]() -> Result<PortAttributes> { return now; }, std::chrono::seconds(60),
-        milliseconds(500), [&] { return stop; });
+    const auto r = wait_until_usable(loop, reading(now), std::chrono::seconds(60),
+                                     milliseconds(500), [&] { return stop; });
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::cancelled);
     EXPECT_LT(loop.now() - TimePoint{}, std::chrono::seconds(3));

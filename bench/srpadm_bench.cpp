@@ -25,8 +25,8 @@
 #include <nlohmann/json.hpp>
 
 #include <srpadm/discovery/discovery.hpp>
-#include <srpadm/mad/clock.hpp>
-#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/runtime/clock.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/sim/generator.hpp>
 #include <srpadm/sim/sim_endpoint.hpp>
 #include <srpadm/sim/simulator.hpp>
@@ -38,7 +38,7 @@ namespace {
 using namespace srpadm;
 using std::chrono::microseconds;
 
-double us(mad::Duration d) {
+double us(runtime::Duration d) {
     return std::chrono::duration<double, std::micro>(d).count();
 }
 
@@ -166,13 +166,13 @@ int run(const Args& a) {
     const double gen_s = cpu_seconds() - t_gen;
     const long rss_fabric = current_rss_kib();
 
-    std::unique_ptr<mad::Clock> clock;
+    std::unique_ptr<runtime::Clock> clock;
     if (a.clock == "real") {
-        clock = std::make_unique<mad::SteadyClock>();
+        clock = std::make_unique<runtime::SteadyClock>();
     } else {
-        clock = std::make_unique<mad::VirtualClock>();
+        clock = std::make_unique<runtime::VirtualClock>();
     }
-    mad::EventLoop loop(*clock);
+    runtime::EventLoop loop(*clock);
     sim::SimFabric fabric(std::move(*file), loop);
     auto endpoint = fabric.open();
     if (!endpoint) {

@@ -11,6 +11,7 @@
 
 #include <srpadm/host/actions.hpp>
 #include <srpadm/host/srp_hosts.hpp>
+#include <srpadm/text.hpp>
 
 #include "commands.hpp"
 #include "host_options.hpp"
@@ -64,16 +65,14 @@ Result<Selection> selection(const DisconnectArgs& a) {
         }
         *value = *v;
     }
-    for (const std::string& text : a.hosts) {
-        const std::string digits = text.rfind("host", 0) == 0 ? text.substr(4) : text;
-        unsigned n = 0;
-        const auto* end = digits.data() + digits.size();
-        const auto [ptr, ec] = std::from_chars(digits.data(), end, n);
-        if (digits.empty() || ec != std::errc{} || ptr != end) {
+    for (const std::string& name : a.hosts) {
+        const std::string digits = name.rfind("host", 0) == 0 ? name.substr(4) : name;
+        const auto n = text::parse_number<unsigned>(digits);
+        if (!n) {
             return fail(Errc::usage,
-                        fmt::format("option --host: '{}' is not a SCSI host (hostN or N)", text));
+                        fmt::format("option --host: '{}' is not a SCSI host (hostN or N)", name));
         }
-        s.hosts.push_back(n);
+        s.hosts.push_back(*n);
     }
     auto port = port_option(a.port);
     if (!port) {

@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include <srpadm/host/local_port.hpp>
-#include <srpadm/mad/clock.hpp>
-#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/runtime/clock.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/mad/port_watcher.hpp>
 #include <srpadm/sim/sim_endpoint.hpp>
 #include <srpadm/sim/simulator.hpp>
@@ -62,7 +62,7 @@ Result<DiscoveryRun> scan(mad::MadEndpoint& endpoint, const DiscoverySourceArgs&
         return Unexpected(found.error());
     }
     auto attrs = endpoint.port_attributes();
-    return DiscoveryRun{std::move(*found), attrs ? *attrs : mad::PortAttributes{}};
+    return DiscoveryRun{std::move(*found), attrs ? *attrs : model::PortAttributes{}};
 }
 
 Result<DiscoveryRun> run_simulated(const DiscoverySourceArgs& args, int verbosity) {
@@ -70,8 +70,8 @@ Result<DiscoveryRun> run_simulated(const DiscoverySourceArgs& args, int verbosit
     if (!file) {
         return Unexpected(file.error());
     }
-    mad::VirtualClock clock;
-    mad::EventLoop loop(clock);
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop(clock);
     sim::SimFabric fabric(std::move(*file), loop);
     auto endpoint = fabric.open(args.local_port);
     if (!endpoint) {
@@ -93,8 +93,8 @@ Result<DiscoveryRun> run_real(const DiscoverySourceArgs& args, int verbosity,
         options.port = *request;
     }
     options.port.umad_device = args.umad_device;
-    mad::SteadyClock clock;
-    mad::EventLoop loop(clock);
+    runtime::SteadyClock clock;
+    runtime::EventLoop loop(clock);
     auto endpoint = umad::UmadEndpoint::open(loop, options);
     if (!endpoint) {
         return Unexpected(endpoint.error());

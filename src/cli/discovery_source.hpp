@@ -32,7 +32,7 @@ void add_discovery_source_options(CLI::App* cmd, DiscoverySourceArgs& args);
 
 struct DiscoveryRun {
     discovery::DiscoveryReport report;
-    mad::PortAttributes port;  // the local port scanned from (ca_name, port_num, GUIDs)
+    model::PortAttributes port;  // the local port scanned from (ca_name, port_num, GUIDs)
 };
 
 // Runs one scan: on the simulated fabric with --fabric, otherwise from a local port through

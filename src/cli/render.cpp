@@ -91,7 +91,7 @@ std::string render_add_target(const discovery::DiscoveryReport& report,
 }
 
 nlohmann::json render_json(const discovery::DiscoveryReport& report,
-                           const model::LoginPolicy& policy, const mad::PortAttributes& port) {
+                           const model::LoginPolicy& policy, const model::PortAttributes& port) {
     nlohmann::json targets = nlohmann::json::array();
     for (const auto& t : report.targets) {
         auto line = login::render(model::login_spec(t, policy));

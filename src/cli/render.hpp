@@ -24,6 +24,6 @@ std::string render_add_target(const discovery::DiscoveryReport& report,
 
 // The documented JSON document (man srpadm(8), "JSON OUTPUT"), schema "srpadm.discover/1".
 nlohmann::json render_json(const discovery::DiscoveryReport& report,
-                           const model::LoginPolicy& policy, const mad::PortAttributes& port);
+                           const model::LoginPolicy& policy, const model::PortAttributes& port);
 
 }  // namespace srpadm::cli

@@ -11,6 +11,7 @@
 #include <srpadm/wire/class_port_info.hpp>
 #include <srpadm/wire/message.hpp>
 #include <srpadm/wire/sa_records.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::discovery {
 
@@ -28,9 +29,7 @@ std::optional<std::string> srp_id_ext(const wire::ServiceEntry& entry) {
     }
     const auto& raw = entry.name.raw;
     std::size_t i = wire::srp_ioc::service_name_prefix.size();
-    const auto blank = [](std::uint8_t c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-    };
+    const auto blank = [](std::uint8_t c) { return text::is_space(static_cast<char>(c)); };
     while (i < raw.size() && blank(raw[i])) {
         ++i;
     }
@@ -110,7 +109,7 @@ class Scan {
     unsigned attempts() const { return options_.retry.retries + 1; }
     bool port_active() {
         const auto attrs = ep_.port_attributes();
-        return attrs && attrs->state == mad::PortState::active;
+        return attrs && attrs->state == model::PortState::active;
     }
     void submit(const MadAddress& to, const MadBuffer& mad, std::function<void(MadResult)> on);
     void fatal(Errc code, std::string message) {
@@ -147,7 +146,7 @@ class Scan {
     const DiscoveryOptions& options_;
     DiscoveryCache& cache_;
     MadQueue queue_;
-    mad::PortAttributes attrs_;
+    model::PortAttributes attrs_;
     std::vector<PKey> local_pkeys_;  // non-zero, distinct, in table order
     MadAddress sa_;
     bool started_ = false;
@@ -156,7 +155,7 @@ class Scan {
     std::vector<PortWork> ports_;
     DiscoveryReport report_;
     mad::EndpointStats stats_before_;
-    mad::TimePoint started_at_{};
+    runtime::TimePoint started_at_{};
 };
 
 void Scan::submit(const MadAddress& to, const MadBuffer& mad, std::function<void(MadResult)> on) {
@@ -195,19 +194,19 @@ void Scan::start() {
     }
     attrs_ = std::move(*attrs);
     const std::string port = fmt::format("{}:{}", attrs_.ca_name, attrs_.port_num);
-    if (attrs_.link_layer == mad::LinkLayer::ethernet) {
+    if (attrs_.link_layer == model::LinkLayer::ethernet) {
         fatal(Errc::unsupported,
               fmt::format("port {} is RoCE (link layer Ethernet): it has no subnet administrator "
                           "to query; give RoCE targets by address instead",
                           port));
         return;
     }
-    if (attrs_.state != mad::PortState::active) {
+    if (attrs_.state != model::PortState::active) {
         fatal(
             Errc::port_state,
             fmt::format("port {} is {} (state {}), not ACTIVE: check its link and that a "
                         "subnet manager runs on the fabric",
-                        port, mad::port_state_name(attrs_.state), static_cast<int>(attrs_.state)));
+                        port, model::port_state_name(attrs_.state), static_cast<int>(attrs_.state)));
         return;
     }
     if (attrs_.lid == 0 || attrs_.sm_lid == 0) {

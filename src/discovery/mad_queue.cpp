@@ -110,8 +110,8 @@ void MadQueue::launch(Item item) {
     });
 }
 
-mad::Duration MadQueue::backoff_for(unsigned attempt) {
-    mad::Duration delay = policy_.backoff;
+runtime::Duration MadQueue::backoff_for(unsigned attempt) {
+    runtime::Duration delay = policy_.backoff;
     for (unsigned i = 1; i < attempt && delay < policy_.backoff_max; ++i) {
         delay *= 2;
     }
@@ -119,8 +119,8 @@ mad::Duration MadQueue::backoff_for(unsigned attempt) {
     // Up to 25 % jitter so that many ports retrying together do not hit the SA in step.
     const auto quarter = delay.count() / 4;
     if (quarter > 0) {
-        std::uniform_int_distribution<mad::Duration::rep> dist(0, quarter);
-        delay += mad::Duration(dist(jitter_));
+        std::uniform_int_distribution<runtime::Duration::rep> dist(0, quarter);
+        delay += runtime::Duration(dist(jitter_));
     }
     return delay;
 }

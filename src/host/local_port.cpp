@@ -8,6 +8,7 @@
 
 #include <srpadm/host/local_port.hpp>
 #include <srpadm/model/port.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::host {
 namespace {
@@ -24,16 +25,6 @@ std::string port_name(std::string_view ca, unsigned port) {
 
 std::string port_dir(std::string_view ca, unsigned port) {
     return fmt::format("class/infiniband/{}/ports/{}", ca, port);
-}
-
-std::optional<unsigned> parse_index(std::string_view text) {
-    unsigned value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
 }
 
 // A local port whose files cannot be read is unusable (exit status 4), not a host-side
@@ -70,7 +61,7 @@ Result<std::vector<PKey>> read_pkeys(const Sysfs& sysfs, const std::string& dir)
     }
     std::map<std::size_t, PKey> by_index;
     for (const auto& name : *names) {
-        const auto index = parse_index(name);
+        const auto index = text::parse_number<unsigned>(name);
         if (!index || *index > kMaxPKeyIndex) {
             continue;  // not a table entry (libibumad skips non-numeric names too)
         }
@@ -122,7 +113,7 @@ Result<UmadDevice> parse_umad_name(std::string_view text, const std::vector<Umad
         name.remove_prefix(kUmadDevDir.size());
     }
     const auto index =
-        name.substr(0, 4) == "umad" ? parse_index(name.substr(4)) : std::optional<unsigned>{};
+        name.substr(0, 4) == "umad" ? text::parse_number<unsigned>(name.substr(4)) : std::optional<unsigned>{};
     if (!index) {
         return fail(Errc::usage, fmt::format("option --umad-device: '{}' is not "
                                              "/dev/infiniband/umadN or umadN",
@@ -195,7 +186,7 @@ Result<std::vector<unsigned>> device_ports(const Sysfs& sysfs, std::string_view 
     }
     std::vector<unsigned> ports;
     for (const auto& name : *names) {
-        if (const auto n = parse_index(name)) {
+        if (const auto n = text::parse_number<unsigned>(name)) {
             ports.push_back(*n);
         }
     }
@@ -206,7 +197,7 @@ Result<std::vector<unsigned>> device_ports(const Sysfs& sysfs, std::string_view 
 Result<LocalPort> read_local_port(const Sysfs& sysfs, std::string_view ca, unsigned port) {
     const std::string dir = port_dir(ca, port);
     LocalPort out;
-    mad::PortAttributes& a = out.attributes;
+    model::PortAttributes& a = out.attributes;
     a.ca_name = std::string(ca);
     a.port_num = port;
 
@@ -226,7 +217,7 @@ Result<LocalPort> read_local_port(const Sysfs& sysfs, std::string_view ca, unsig
     a.lmc = static_cast<std::uint8_t>(*lmc);
     a.sm_lid = static_cast<Lid>(*sm_lid);
     a.sm_sl = static_cast<std::uint8_t>(*sm_sl);
-    a.state = *state <= kStateActive ? static_cast<mad::PortState>(*state) : mad::PortState::nop;
+    a.state = *state <= kStateActive ? static_cast<model::PortState>(*state) : model::PortState::nop;
     a.phys_state = static_cast<std::uint8_t>(*phys);
     a.capability_mask = static_cast<std::uint32_t>(*cap);
 
@@ -261,14 +252,14 @@ Result<LocalPort> read_local_port(const Sysfs& sysfs, std::string_view ca, unsig
     auto layer = sysfs.read(dir + "/link_layer");
     if (layer) {
         if (*layer == "InfiniBand") {
-            a.link_layer = mad::LinkLayer::infiniband;
+            a.link_layer = model::LinkLayer::infiniband;
         } else if (*layer == "Ethernet") {
-            a.link_layer = mad::LinkLayer::ethernet;
+            a.link_layer = model::LinkLayer::ethernet;
         } else {
-            a.link_layer = mad::LinkLayer::unknown;
+            a.link_layer = model::LinkLayer::unknown;
         }
     } else if (layer.error().code == Errc::not_found) {
-        a.link_layer = mad::LinkLayer::infiniband;
+        a.link_layer = model::LinkLayer::infiniband;
         out.link_layer_missing = true;
     } else {
         return port_error(layer.error());
@@ -284,7 +275,7 @@ Result<std::vector<UmadDevice>> umad_devices(const Sysfs& sysfs) {
     std::vector<UmadDevice> out;
     for (const auto& name : *names) {
         const auto index =
-            name.substr(0, 4) == "umad" ? parse_index(name.substr(4)) : std::optional<unsigned>{};
+            name.substr(0, 4) == "umad" ? text::parse_number<unsigned>(name.substr(4)) : std::optional<unsigned>{};
         if (!index) {
             continue;  // abi_version, issmN
         }
@@ -337,7 +328,7 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
         if (!p) {
             return Unexpected(p.error());
         }
-        if (p->attributes.link_layer == mad::LinkLayer::ethernet) {
+        if (p->attributes.link_layer == model::LinkLayer::ethernet) {
             return roce_refused(*p);
         }
         auto umad = umad_for(*umads, ca, port, sysfs);
@@ -399,12 +390,12 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
                 return Unexpected(p.error());
             }
             const auto& a = p->attributes;
-            if (a.link_layer != mad::LinkLayer::infiniband) {
+            if (a.link_layer != model::LinkLayer::infiniband) {
                 roce.push_back(port_name(ca, n));
                 continue;
             }
             int rank = -1;
-            if (a.state == mad::PortState::active) {
+            if (a.state == model::PortState::active) {
                 rank = 0;
             } else if (a.phys_state == kPhysLinkUp) {
                 rank = 1;

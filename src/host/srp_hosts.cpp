@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/host/srp_hosts.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::host {
 namespace {
@@ -86,13 +87,7 @@ bool on_port(const SrpHost& host, std::string_view device, unsigned port) {
 }  // namespace
 
 std::optional<std::uint64_t> id_ext_value(std::string_view id_ext) {
-    std::uint64_t value = 0;
-    const auto* end = id_ext.data() + id_ext.size();
-    const auto [ptr, ec] = std::from_chars(id_ext.data(), end, value, 16);
-    if (id_ext.empty() || id_ext.size() > 16 || ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
+    return text::parse_hex(id_ext);
 }
 
 model::TmoValues ib_srp_default_timeouts(const Sysfs& sysfs) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/host/sysfs.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::host {
 namespace {
@@ -148,13 +149,7 @@ std::optional<std::uint32_t> ib_srp_max_imm_data(const Sysfs& sysfs) {
     if (!max) {
         return std::nullopt;
     }
-    std::uint32_t value = 0;
-    const auto* end = max->data() + max->size();
-    const auto [ptr, ec] = std::from_chars(max->data(), end, value);
-    if (ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
+    return text::parse_number<std::uint32_t>(*max);
 }
 
 }  // namespace srpadm::host

@@ -4,12 +4,6 @@
 
 namespace srpadm::mad {
 
-std::string_view port_state_name(PortState state) {
-    constexpr std::array<std::string_view, 5> kNames = {"NOP", "DOWN", "INIT", "ARMED", "ACTIVE"};
-    const auto i = static_cast<std::size_t>(state);
-    return i < kNames.size() ? kNames[i] : "in an unknown state";
-}
-
 std::string_view port_event_name(PortEventKind kind) {
     switch (kind) {
         case PortEventKind::port_active:

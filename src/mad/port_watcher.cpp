@@ -9,10 +9,10 @@
 
 namespace srpadm::mad {
 
-std::vector<PortEventKind> port_changes(const PortAttributes& before, const PortAttributes& after) {
+std::vector<PortEventKind> port_changes(const model::PortAttributes& before, const model::PortAttributes& after) {
     std::vector<PortEventKind> out;
-    const bool was_active = before.state == PortState::active;
-    const bool is_active = after.state == PortState::active;
+    const bool was_active = before.state == model::PortState::active;
+    const bool is_active = after.state == model::PortState::active;
     if (was_active && !is_active) {
         out.push_back(PortEventKind::port_down);
     }
@@ -36,17 +36,17 @@ std::vector<PortEventKind> port_changes(const PortAttributes& before, const Port
     return out;
 }
 
-PortWatcher::PortWatcher(EventLoop& loop, Reader reader, Duration interval, Handler handler)
+PortWatcher::PortWatcher(runtime::EventLoop& loop, Reader reader, runtime::Duration interval, Handler handler)
     : loop_(loop),
       reader_(std::move(reader)),
-      interval_(std::max(interval, Duration(std::chrono::milliseconds(1)))),
+      interval_(std::max(interval, runtime::Duration(std::chrono::milliseconds(1)))),
       handler_(std::move(handler)) {
     auto first = reader_();
     if (first) {
         last_ = std::move(*first);
     } else {
         ++read_errors_;
-        last_.state = PortState::down;
+        last_.state = model::PortState::down;
     }
     arm();
 }
@@ -67,13 +67,13 @@ void PortWatcher::arm() {
 void PortWatcher::poll() {
     ++polls_;
     auto now = reader_();
-    PortAttributes next;
+    model::PortAttributes next;
     if (now) {
         next = std::move(*now);
     } else {
         ++read_errors_;
         next = last_;
-        next.state = PortState::down;
+        next.state = model::PortState::down;
     }
     const auto kinds = port_changes(last_, next);
     last_ = std::move(next);
@@ -89,24 +89,24 @@ void PortWatcher::poll() {
     }
 }
 
-bool port_usable(const PortAttributes& port) {
-    return port.link_layer != LinkLayer::ethernet && port.state == PortState::active &&
+bool port_usable(const model::PortAttributes& port) {
+    return port.link_layer != model::LinkLayer::ethernet && port.state == model::PortState::active &&
            port.lid != 0 && port.sm_lid != 0;
 }
 
 namespace {
 
-std::string waiting_for(const PortAttributes& port) {
-    if (port.state != PortState::active) {
-        return fmt::format("it is still {}", port_state_name(port.state));
+std::string waiting_for(const model::PortAttributes& port) {
+    if (port.state != model::PortState::active) {
+        return fmt::format("it is still {}", model::port_state_name(port.state));
     }
     return port.lid == 0 ? "it still has no LID" : "it still has no SM LID";
 }
 
 }  // namespace
 
-Result<PortAttributes> wait_until_usable(EventLoop& loop, const PortWatcher::Reader& reader,
-                                         Duration timeout, Duration interval,
+Result<model::PortAttributes> wait_until_usable(runtime::EventLoop& loop, const PortWatcher::Reader& reader,
+                                         runtime::Duration timeout, runtime::Duration interval,
                                          const std::function<bool()>& stop) {
     // The watcher's first read is the check for a port that is usable already; after that it
     // reads the port every interval, and each read is a moment to look at what it read last.
@@ -117,7 +117,7 @@ Result<PortAttributes> wait_until_usable(EventLoop& loop, const PortWatcher::Rea
         loop.run_until([&] { return port_usable(watcher.last()) || expired || (stop && stop()); });
         loop.cancel(deadline);
     }
-    const PortAttributes& last = watcher.last();
+    const model::PortAttributes& last = watcher.last();
     if (port_usable(last)) {
         return last;
     }

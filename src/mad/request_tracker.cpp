@@ -27,7 +27,7 @@ std::size_t class_slot(std::uint8_t mgmt_class) {
 
 }  // namespace
 
-RequestTracker::RequestTracker(EventLoop& loop, std::uint32_t first_tid)
+RequestTracker::RequestTracker(runtime::EventLoop& loop, std::uint32_t first_tid)
     : loop_(loop), next_tid_(first_tid == 0 ? 1 : first_tid) {}
 
 RequestTracker::~RequestTracker() {
@@ -36,7 +36,7 @@ RequestTracker::~RequestTracker() {
     }
 }
 
-std::uint32_t RequestTracker::start(MadBuffer& mad, TimePoint deadline, MadCallback done) {
+std::uint32_t RequestTracker::start(MadBuffer& mad, runtime::TimePoint deadline, MadCallback done) {
     std::uint32_t tid = next_tid_++;
     while (tid == 0 || pending_.count(tid) != 0) {
         tid = next_tid_++;

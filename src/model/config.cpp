@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/model/config.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::model {
 namespace {
@@ -74,19 +75,8 @@ const ConfigKey* find_key(std::string_view name) {
     return nullptr;
 }
 
-bool is_blank(char c) {
-    return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && is_blank(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && is_blank(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
+using text::is_blank;
+constexpr auto trim = text::trim_blanks;
 
 std::optional<bool> parse_bool(std::string_view text) {
     if (text == "yes" || text == "true" || text == "on" || text == "1") {

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/model/login.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::login {
 namespace {
@@ -92,17 +93,9 @@ Unexpected bad_value(Key key, std::string_view value, std::string_view problem) 
     return fail(Errc::invalid_input, fmt::format("{}={}: {}", key_name(key), show(value), problem));
 }
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-
-bool all_of(std::string_view text, bool (*pred)(char)) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), pred);
-}
-
-bool is_hex(char c) {
-    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-}
+using text::all_of;
+using text::is_digit;
+using text::is_hex_digit;
 
 bool has_0x(std::string_view text) {
     return text.size() >= 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
@@ -112,24 +105,13 @@ std::string_view without_0x(std::string_view text) {
     return has_0x(text) ? text.substr(2) : text;
 }
 
-// 1..max_digits hex digits (no prefix) as a number.
-std::optional<std::uint64_t> read_hex(std::string_view digits, std::size_t max_digits) {
-    std::uint64_t value = 0;
-    if (digits.size() > max_digits || !all_of(digits, is_hex)) {
-        return std::nullopt;
-    }
-    std::from_chars(digits.data(), digits.data() + digits.size(), value, 16);
-    return value;
-}
-
 // Decimal digits without sign or leading zero, at most 10 of them; nullopt otherwise.
 std::optional<std::int64_t> read_decimal(std::string_view text) {
-    std::int64_t value = 0;
-    if (text.size() > 10 || !all_of(text, is_digit) || (text.size() > 1 && text[0] == '0')) {
+    if (text.size() > 10 || (text.size() > 1 && text[0] == '0')) {
         return std::nullopt;
     }
-    std::from_chars(text.data(), text.data() + text.size(), value, 10);
-    return value;
+    const auto value = text::parse_number<std::uint64_t>(text);
+    return value ? std::optional<std::int64_t>(static_cast<std::int64_t>(*value)) : std::nullopt;
 }
 
 Problem check_decimal(const KeyInfo& key, std::string_view value) {
@@ -160,10 +142,10 @@ Problem check_decimal(const KeyInfo& key, std::string_view value) {
 }
 
 Problem check_id_ext(std::string_view value) {
-    if (read_hex(value, 16)) {
+    if (text::parse_hex(value, 16)) {
         return std::nullopt;
     }
-    if (has_0x(value) && read_hex(value.substr(2), 16)) {
+    if (has_0x(value) && text::parse_hex(value.substr(2), 16)) {
         return "must be 1-16 hex digits without a 0x prefix (it is written verbatim, as the "
                "target's service name gives it)";
     }
@@ -171,14 +153,14 @@ Problem check_id_ext(std::string_view value) {
 }
 
 Problem check_hex64(std::string_view value) {
-    if (read_hex(without_0x(value), 16)) {
+    if (text::parse_hex(without_0x(value), 16)) {
         return std::nullopt;
     }
     return "must be 1-16 hex digits, optionally with a 0x prefix";
 }
 
 Problem check_dgid(std::string_view value) {
-    if (value.size() == 32 && all_of(value, is_hex)) {
+    if (value.size() == 32 && all_of(value, is_hex_digit)) {
         return std::nullopt;
     }
     return "must be exactly 32 hex digits (no colons, no 0x prefix)";
@@ -186,7 +168,7 @@ Problem check_dgid(std::string_view value) {
 
 // A 16-bit hex number as match_hex reads it: 1-4 hex digits with an optional 0x prefix.
 std::optional<std::uint64_t> read_hex16(std::string_view value) {
-    return read_hex(without_0x(value), 4);
+    return text::parse_hex(without_0x(value), 4);
 }
 
 Problem check_pkey(std::string_view value) {
@@ -194,7 +176,7 @@ Problem check_pkey(std::string_view value) {
         return std::nullopt;
     }
     std::string_view digits = without_0x(value);
-    if (all_of(digits, is_hex)) {
+    if (all_of(digits, is_hex_digit)) {
         digits.remove_prefix(std::min(digits.find_first_not_of('0'), digits.size()));
         if (digits.size() > 4) {
             return "must be at most ffff (the kernel would silently keep only the low 16 bits)";
@@ -247,7 +229,7 @@ bool parse_ipv6_groups(std::string_view text, bool allow_ipv4, std::array<std::u
             groups.at(count++) = static_cast<std::uint16_t>(((*v4)[2] << 8U) | (*v4)[3]);
             return true;
         }
-        const auto number = read_hex(part, 4);
+        const auto number = text::parse_hex(part, 4);
         if (count >= groups.size() || !number) {
             return false;
         }
@@ -521,7 +503,7 @@ Result<std::uint64_t> parse_hex64(Key key, std::string_view value) {
     if (!opt) {
         return Unexpected(opt.error());
     }
-    return read_hex(without_0x(value), 16).value_or(0);
+    return text::parse_hex(without_0x(value), 16).value_or(0);
 }
 
 Result<PKey> parse_pkey(std::string_view value) {

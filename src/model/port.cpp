@@ -1,10 +1,18 @@
+#include <array>
 #include <charconv>
 
 #include <fmt/format.h>
 
 #include <srpadm/model/port.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::model {
+
+std::string_view port_state_name(PortState state) {
+    constexpr std::array<std::string_view, 5> kNames = {"NOP", "DOWN", "INIT", "ARMED", "ACTIVE"};
+    const auto i = static_cast<std::size_t>(state);
+    return i < kNames.size() ? kNames[i] : "in an unknown state";
+}
 namespace {
 
 constexpr std::size_t kMaxDeviceName = 63;
@@ -41,13 +49,11 @@ Result<PortSelector> parse_port_selector(std::string_view text) {
         return out;
     }
     const std::string_view digits = text.substr(colon + 1);
-    unsigned port = 0;
-    const auto* end = digits.data() + digits.size();
-    const auto [ptr, ec] = std::from_chars(digits.data(), end, port);
-    if (digits.empty() || ec != std::errc{} || ptr != end || digits[0] == '0' || port > kMaxPort) {
+    const auto port = text::parse_number<unsigned>(digits);
+    if (!port || digits[0] == '0' || *port > kMaxPort) {
         return bad(fmt::format("the port must be a decimal number 1..{}", kMaxPort));
     }
-    out.port = port;
+    out.port = *port;
     return out;
 }
 

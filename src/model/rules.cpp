@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/model/rules.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::model {
 namespace {
@@ -30,22 +31,10 @@ constexpr std::array<login::Key, 9> kRuleOptions{
     login::Key::queue_size,   login::Key::sg_tablesize,    login::Key::tl_retry_count,
 };
 
-bool is_hex(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-bool is_blank(char c) {
-    return c == ' ' || c == '\t';
-}
+using text::is_blank;
 
 std::optional<std::uint64_t> hex_number(std::string_view digits) {
-    std::uint64_t value = 0;
-    const auto* end = digits.data() + digits.size();
-    const auto [ptr, ec] = std::from_chars(digits.data(), end, value, 16);
-    if (digits.empty() || ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
+    return text::parse_number<std::uint64_t>(digits, 16);
 }
 
 std::string option_list() {
@@ -118,7 +107,7 @@ class LineParser {
                 key.name);
         }
         seen_.at(index) = true;
-        const bool hex = std::all_of(value.begin(), value.end(), is_hex);
+        const bool hex = std::all_of(value.begin(), value.end(), text::is_hex_digit);
         if (!hex || value.size() > key.max_digits) {
             return fmt::format(
                 "{}={}: must be at most {} hex digits without 0x (or nothing, "

@@ -1042,12 +1042,12 @@ void FabricReader::assign_lids() {
                 queue.push_back(p.peer_node);
             }
             if (!node.is_end_port(p)) {
-                p.state = p.peer_node != kNoNode ? mad::PortState::active : mad::PortState::down;
+                p.state = p.peer_node != kNoNode ? model::PortState::active : model::PortState::down;
                 continue;
             }
             const bool up =
                 p.peer_node != kNoNode || (p.num == 0 && linked) || PortRef{n, p.num} == f.sm;
-            p.state = up ? mad::PortState::active : mad::PortState::down;
+            p.state = up ? model::PortState::active : model::PortState::down;
             if (!up || p.lid != 0) {
                 continue;
             }
@@ -1077,7 +1077,7 @@ void FabricReader::assign_lids() {
     for (std::size_t n = 0; n < f.nodes.size(); ++n) {
         if (!seen[n]) {
             for (Port& p : f.nodes[n].ports) {
-                p.state = mad::PortState::down;
+                p.state = model::PortState::down;
             }
         }
     }
@@ -1165,7 +1165,7 @@ Result<void> FabricReader::finish() {
         for (const auto& ref : f.end_ports()) {
             const Port& p = f.port(ref);
             if (f.node(ref).type == NodeType::ca && !p.dm && !(ref == f.sm) &&
-                p.state == mad::PortState::active) {
+                p.state == model::PortState::active) {
                 f.local_ports.push_back(LocalPort{ref, "sim0"});
                 break;
             }

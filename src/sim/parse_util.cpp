@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include <srpadm/text.hpp>
+
 namespace srpadm::sim::parse {
 
 std::optional<std::uint64_t> to_uint(std::string_view text, std::uint64_t max) {
@@ -10,32 +12,18 @@ std::optional<std::uint64_t> to_uint(std::string_view text, std::uint64_t max) {
         text.remove_prefix(2);
         base = 16;
     }
-    if (text.empty() || text.size() > 20) {
-        return std::nullopt;
-    }
-    std::uint64_t value = 0;
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value, base);
-    if (ec != std::errc{} || ptr != end || value > max) {
+    const auto value = srpadm::text::parse_number<std::uint64_t>(text, base);
+    if (!value || *value > max) {
         return std::nullopt;
     }
     return value;
 }
 
 std::optional<std::uint64_t> hex_digits(std::string_view text) {
-    if (text.empty() || text.size() > 16) {
-        return std::nullopt;
-    }
-    std::uint64_t value = 0;
-    const char* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value, 16);
-    if (ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
+    return srpadm::text::parse_hex(text);
 }
 
-std::optional<mad::Duration> to_duration(std::string_view text) {
+std::optional<runtime::Duration> to_duration(std::string_view text) {
     struct Unit {
         std::string_view suffix;
         double ns;
@@ -61,7 +49,7 @@ std::optional<mad::Duration> to_duration(std::string_view text) {
         if (ns < 0 || ns > 86400e9) {
             return std::nullopt;
         }
-        return mad::Duration(static_cast<std::int64_t>(ns));
+        return runtime::Duration(static_cast<std::int64_t>(ns));
     }
     return std::nullopt;
 }

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include <srpadm/mad/clock.hpp>
+#include <srpadm/runtime/clock.hpp>
 #include <srpadm/result.hpp>
 
 namespace srpadm::sim::parse {
@@ -33,7 +33,7 @@ std::optional<std::uint64_t> to_uint(std::string_view text, std::uint64_t max);
 // Hex digits only (no prefix), 1..16 of them: the GUIDs inside ibnetdiscover's parentheses.
 std::optional<std::uint64_t> hex_digits(std::string_view text);
 // "200us", "1ms", "2s", "500ns", "1.5s".
-std::optional<mad::Duration> to_duration(std::string_view text);
+std::optional<runtime::Duration> to_duration(std::string_view text);
 std::optional<double> to_probability(std::string_view text);
 
 struct Token {

@@ -147,7 +147,7 @@ wire::PortInfoRecord port_info_record(const Fabric& f, PortRef ref) {
     pi.local_port_num = p.num;
     pi.link_width_active = 2;  // 4x
     pi.port_state = static_cast<std::uint8_t>(p.state);
-    pi.port_phys_state = p.state == mad::PortState::active ? 5 : 3;
+    pi.port_phys_state = p.state == model::PortState::active ? 5 : 3;
     pi.lmc = n.is_end_port(p) ? p.lmc : 0;
     pi.link_speed_active = 1;
     pi.neighbor_mtu = 5;
@@ -214,7 +214,7 @@ std::optional<Bytes> SaAgent::handle(PortRef requester, std::span<const std::uin
                 for (const Port& p : f.nodes[n].ports) {
                     const PortRef ref{n, p.num};
                     if (!f.nodes[n].is_end_port(p) || p.lid == 0 ||
-                        p.state != mad::PortState::active || !shares(f, requester, ref)) {
+                        p.state != model::PortState::active || !shares(f, requester, ref)) {
                         continue;
                     }
                     const auto r = node_record(f, ref);
@@ -320,8 +320,8 @@ std::optional<Bytes> SaAgent::handle(PortRef requester, std::span<const std::uin
                 for (const PortRef s : sources) {
                     const Port& sp = f.port(s);
                     const Port& dp = f.port(d);
-                    if (sp.lid == 0 || dp.lid == 0 || sp.state != mad::PortState::active ||
-                        dp.state != mad::PortState::active || !shares(f, requester, s) ||
+                    if (sp.lid == 0 || dp.lid == 0 || sp.state != model::PortState::active ||
+                        dp.state != model::PortState::active || !shares(f, requester, s) ||
                         !shares(f, requester, d) || !shares(f, s, d)) {
                         continue;
                     }

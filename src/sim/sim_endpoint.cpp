@@ -19,19 +19,19 @@ SimEndpoint::~SimEndpoint() {
     }
 }
 
-Result<mad::PortAttributes> SimEndpoint::port_attributes() {
+Result<model::PortAttributes> SimEndpoint::port_attributes() {
     if (fabric_ == nullptr) {
         return fail(Errc::port_state, "the simulated fabric is gone");
     }
     const Fabric& f = fabric_->fabric();
     const Port& p = f.port(port_);
     const Node& n = f.node(port_);
-    mad::PortAttributes a;
+    model::PortAttributes a;
     a.ca_name = ca_name_;
     a.port_num = port_.port;
-    a.link_layer = mad::LinkLayer::infiniband;
+    a.link_layer = model::LinkLayer::infiniband;
     a.state = p.state;
-    a.phys_state = p.state == mad::PortState::active ? 5 : 3;  // LinkUp / Disabled
+    a.phys_state = p.state == model::PortState::active ? 5 : 3;  // LinkUp / Disabled
     a.lid = p.lid;
     a.lmc = p.lmc;
     a.sm_lid = f.sm_lid();
@@ -44,14 +44,14 @@ Result<mad::PortAttributes> SimEndpoint::port_attributes() {
     return a;
 }
 
-void SimEndpoint::send(mad::MadRequest request, mad::TimePoint deadline, mad::MadCallback done) {
+void SimEndpoint::send(mad::MadRequest request, runtime::TimePoint deadline, mad::MadCallback done) {
     const std::uint32_t tid = tracker_.start(request.mad, deadline, std::move(done));
     if (fabric_ == nullptr) {
         tracker_.fail_send(tid, "the simulated fabric is gone");
         return;
     }
     const Port& p = fabric_->fabric().port(port_);
-    if (p.state != mad::PortState::active) {
+    if (p.state != model::PortState::active) {
         tracker_.fail_send(tid, fmt::format("port {} of {} is not active", port_.port, ca_name_));
         return;
     }
@@ -67,7 +67,7 @@ Result<void> SimEndpoint::send_unanswered(const mad::MadAddress& to, const mad::
     if (fabric_ == nullptr) {
         return fail(Errc::send_failed, "the simulated fabric is gone");
     }
-    if (fabric_->fabric().port(port_).state != mad::PortState::active) {
+    if (fabric_->fabric().port(port_).state != model::PortState::active) {
         return fail(Errc::send_failed,
                     fmt::format("port {} of {} is not active", port_.port, ca_name_));
     }

@@ -15,7 +15,7 @@ constexpr std::uint32_t kDefaultShortDm = 100;
 constexpr std::uint8_t kDefaultLie = 255;
 constexpr std::uint32_t kDefaultOversize = 1;
 // How long a reordered answer waits for a later one before it goes out anyway.
-constexpr mad::Duration kReorderHoldLimit = std::chrono::seconds(10);
+constexpr runtime::Duration kReorderHoldLimit = std::chrono::seconds(10);
 
 bool has(const std::vector<const FaultRule*>& faults, FaultAction action) {
     return std::any_of(faults.begin(), faults.end(),
@@ -77,12 +77,12 @@ void apply_sa_table_faults(Bytes& mad, const std::vector<const FaultRule*>& faul
 
 }  // namespace
 
-SimFabric::SimFabric(Fabric fabric, mad::EventLoop& loop)
+SimFabric::SimFabric(Fabric fabric, runtime::EventLoop& loop)
     : fabric_(std::move(fabric)), loop_(loop) {
     fabric_.reindex();
 }
 
-SimFabric::SimFabric(FabricFile file, mad::EventLoop& loop)
+SimFabric::SimFabric(FabricFile file, runtime::EventLoop& loop)
     : SimFabric(std::move(file.fabric), loop) {
     for (auto& rule : file.faults) {
         faults_.add(std::move(rule));
@@ -101,8 +101,8 @@ SimFabric::~SimFabric() {
     }
 }
 
-std::uint64_t SimFabric::timer(mad::TimePoint when, std::function<void()> task) {
-    auto id = std::make_shared<mad::EventLoop::TimerId>(0);
+std::uint64_t SimFabric::timer(runtime::TimePoint when, std::function<void()> task) {
+    auto id = std::make_shared<runtime::EventLoop::TimerId>(0);
     *id = loop_.at(when, [this, id, task = std::move(task)] {
         timers_.erase(*id);
         task();
@@ -170,7 +170,7 @@ void SimFabric::submit(SimEndpoint& from, const mad::MadRequest& request) {
     auto fired = faults_.fire(key);
     ++cs.outstanding;
     cs.peak_outstanding = std::max(cs.peak_outstanding, cs.outstanding);
-    mad::Duration latency = fabric_.latency.other;
+    runtime::Duration latency = fabric_.latency.other;
     if (mgmt_class == wire::mgmt_class::subn_adm) {
         latency = fabric_.latency.sa;
     } else if (mgmt_class == wire::mgmt_class::device_mgmt) {
@@ -186,11 +186,11 @@ std::optional<Bytes> SimFabric::answer(PortRef from, const mad::MadRequest& requ
                                        const std::vector<const FaultRule*>& faults) {
     const Port& src = fabric_.port(from);
     const auto dest_ref = fabric_.by_lid(request.to.dlid);
-    if (src.state != mad::PortState::active || !dest_ref) {
+    if (src.state != model::PortState::active || !dest_ref) {
         return std::nullopt;  // unroutable: nothing comes back
     }
     const Port& dest = fabric_.port(*dest_ref);
-    if (dest.state != mad::PortState::active || request.to.pkey_index >= src.pkeys.size()) {
+    if (dest.state != model::PortState::active || request.to.pkey_index >= src.pkeys.size()) {
         return std::nullopt;
     }
     // QP1 takes a packet whose P_Key matches an entry of the receiving port's table.
@@ -250,7 +250,7 @@ void SimFabric::respond(std::uint64_t endpoint, const mad::MadRequest& request,
     if (has(faults, FaultAction::wrong_tid)) {
         edit_header(mad, [](wire::MadHeader& h) { h.tid ^= 0x5a5a0000ULL; });
     }
-    mad::Duration delay{};
+    runtime::Duration delay{};
     if (mgmt_class == wire::mgmt_class::subn_adm) {
         const auto segments = mad::wire_segments(mgmt_class, mad.size());
         delay += fabric_.latency.sa_per_segment * static_cast<std::int64_t>(segments - 1);
@@ -275,7 +275,7 @@ void SimFabric::respond(std::uint64_t endpoint, const mad::MadRequest& request,
     deliver_at(loop_.now() + delay, std::move(d), reorder);
 }
 
-void SimFabric::deliver_at(mad::TimePoint when, Delivery delivery, bool reorder) {
+void SimFabric::deliver_at(runtime::TimePoint when, Delivery delivery, bool reorder) {
     if (reorder) {
         // Held until the next answer to the same endpoint has gone out (or the hold limit).
         const std::uint64_t id = delivery.endpoint;
@@ -316,7 +316,7 @@ void SimFabric::deliver_now(Delivery delivery) {
     --cs.outstanding;
     const auto it = endpoints_.find(delivery.endpoint);
     if (it == endpoints_.end() ||
-        fabric_.port(it->second->port()).state != mad::PortState::active) {
+        fabric_.port(it->second->port()).state != model::PortState::active) {
         ++cs.unanswered;  // the requester is gone or its port went down
         return;
     }
@@ -353,7 +353,7 @@ void SimFabric::send_reports(const Trap& trap) {
         ++stats_.reports_sent;
         timer(loop_.now() + fabric_.latency.sa, [this, report = std::move(report)] {
             SimEndpoint* endpoint = endpoint_at(report.to);
-            if (endpoint == nullptr || fabric_.port(report.to).state != mad::PortState::active) {
+            if (endpoint == nullptr || fabric_.port(report.to).state != model::PortState::active) {
                 return;  // nobody listens there: OpenSM would time out
             }
             mad::MadResponse m;
@@ -365,11 +365,11 @@ void SimFabric::send_reports(const Trap& trap) {
     }
 }
 
-void SimFabric::schedule_at(mad::TimePoint when, FabricEvent event) {
+void SimFabric::schedule_at(runtime::TimePoint when, FabricEvent event) {
     timer(when, [this, event = std::move(event)] { (void)apply(event); });
 }
 
-void SimFabric::schedule_after(mad::Duration delay, FabricEvent event) {
+void SimFabric::schedule_after(runtime::Duration delay, FabricEvent event) {
     schedule_at(loop_.now() + delay, std::move(event));
 }
 
@@ -408,7 +408,7 @@ Result<void> SimFabric::apply(const FabricEvent& event) {
         if (auto r = check(port); !r) {
             return r;
         }
-        fabric_.port(port).state = up != nullptr ? mad::PortState::active : mad::PortState::down;
+        fabric_.port(port).state = up != nullptr ? model::PortState::active : model::PortState::down;
         if (SimEndpoint* endpoint = endpoint_at(port)) {
             if (down != nullptr) {
                 endpoint->fail_outstanding("the local port went down");

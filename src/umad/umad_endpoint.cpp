@@ -62,7 +62,7 @@ struct UmadEndpoint::Received {
     std::uint32_t status = 0;  // umad status: 0, or ETIMEDOUT when no answer will come
 };
 
-UmadEndpoint::UmadEndpoint(mad::EventLoop& loop, host::Sysfs sysfs, host::SelectedPort selected,
+UmadEndpoint::UmadEndpoint(runtime::EventLoop& loop, host::Sysfs sysfs, host::SelectedPort selected,
                            const UmadOptions& options)
     : loop_(loop),
       sysfs_(std::move(sysfs)),
@@ -71,7 +71,7 @@ UmadEndpoint::UmadEndpoint(mad::EventLoop& loop, host::Sysfs sysfs, host::Select
       port_poll_interval_(options.port_poll_interval),
       tracker_(loop) {}
 
-Result<std::unique_ptr<UmadEndpoint>> UmadEndpoint::open(mad::EventLoop& loop,
+Result<std::unique_ptr<UmadEndpoint>> UmadEndpoint::open(runtime::EventLoop& loop,
                                                          const UmadOptions& options) {
     host::Sysfs sysfs(options.sysfs_root);
     auto selected = host::select_port(sysfs, options.port);
@@ -206,7 +206,7 @@ int UmadEndpoint::agent_for(std::uint8_t mgmt_class) const {
     return -1;
 }
 
-Result<mad::PortAttributes> UmadEndpoint::port_attributes() {
+Result<model::PortAttributes> UmadEndpoint::port_attributes() {
     const auto& a = selected_.port.attributes;
     auto port = host::read_local_port(sysfs_, a.ca_name, a.port_num);
     if (!port) {
@@ -237,11 +237,11 @@ Result<void> UmadEndpoint::write(int agent, const mad::MadAddress& to,
     return {};
 }
 
-void UmadEndpoint::send(mad::MadRequest request, mad::TimePoint deadline, mad::MadCallback done) {
+void UmadEndpoint::send(mad::MadRequest request, runtime::TimePoint deadline, mad::MadCallback done) {
     // The loop must not finish while this MAD is in flight; the tracker completes every
     // request exactly once (answer, deadline, error or close), which releases it.
     loop_.hold();
-    mad::EventLoop* loop = &loop_;
+    runtime::EventLoop* loop = &loop_;
     const std::uint32_t tid =
         tracker_.start(request.mad, deadline, [loop, done = std::move(done)](mad::MadResult r) {
             done(std::move(r));

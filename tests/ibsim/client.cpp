@@ -36,8 +36,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <srpadm/mad/clock.hpp>
-#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/runtime/clock.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/sim/agents.hpp>
 #include <srpadm/sim/fabric_file.hpp>
 #include <srpadm/types.hpp>
@@ -84,7 +84,7 @@ std::string hex(std::uint64_t v) {
 
 // One request, waited for on the loop.
 mad::MadResult exchange(mad::MadEndpoint& ep, const mad::MadAddress& to, const mad::MadBuffer& m,
-                        mad::Duration timeout = kTimeout) {
+                        runtime::Duration timeout = kTimeout) {
     std::optional<mad::MadResult> got;
     ep.send(mad::MadRequest{to, m}, ep.loop().now() + timeout,
             [&got](mad::MadResult r) { got = std::move(r); });
@@ -93,7 +93,7 @@ mad::MadResult exchange(mad::MadEndpoint& ep, const mad::MadAddress& to, const m
 }
 
 // Wakes the loop every kPoll until *alive is false, so that run_until sees the flags.
-void tick(mad::EventLoop& loop, const std::shared_ptr<bool>& alive) {
+void tick(runtime::EventLoop& loop, const std::shared_ptr<bool>& alive) {
     loop.after(kPoll, [&loop, alive] {
         if (*alive) {
             tick(loop, alive);
@@ -102,7 +102,7 @@ void tick(mad::EventLoop& loop, const std::shared_ptr<bool>& alive) {
 }
 
 // Runs the loop until SIGTERM (or `done`).
-void run_until_stopped(mad::EventLoop& loop, const std::function<bool()>& done = {}) {
+void run_until_stopped(runtime::EventLoop& loop, const std::function<bool()>& done = {}) {
     auto alive = std::make_shared<bool>(true);
     tick(loop, alive);
     loop.run_until([&] { return g_stop != 0 || (done && done()); });
@@ -110,10 +110,10 @@ void run_until_stopped(mad::EventLoop& loop, const std::function<bool()>& done =
 }
 
 struct Client {
-    mad::SteadyClock clock;
-    mad::EventLoop loop{clock};
+    runtime::SteadyClock clock;
+    runtime::EventLoop loop{clock};
     std::unique_ptr<umad::UmadEndpoint> ep;
-    mad::PortAttributes attrs;
+    model::PortAttributes attrs;
 
     Result<void> open(umad::UmadOptions options) {
         auto e = umad::UmadEndpoint::open(loop, options);

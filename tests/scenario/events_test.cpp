@@ -59,7 +59,7 @@ TEST(Events, LocalPortDownFailsTheScanWithPortState) {
 
 // Takes the local port down `after` the scan starts: the scan ends with port_state and names
 // the port.
-void expect_local_port_lost(Harness& h, mad::Duration after) {
+void expect_local_port_lost(Harness& h, runtime::Duration after) {
     h.fabric.schedule_after(after, sim::PortDown{h.local_port()});
     const Error e = h.failed();
     EXPECT_EQ(e.code, Errc::port_state);

@@ -18,8 +18,8 @@
 #include <gtest/gtest.h>
 
 #include <srpadm/discovery/discovery.hpp>
-#include <srpadm/mad/clock.hpp>
-#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/runtime/clock.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/model/login.hpp>
 #include <srpadm/model/target.hpp>
 #include <srpadm/sim/fabric_file.hpp>
@@ -105,7 +105,7 @@ class Rule {
         rule_.value = v;
         return *this;
     }
-    Rule& delay(mad::Duration d) {
+    Rule& delay(runtime::Duration d) {
         rule_.delay = d;
         return *this;
     }
@@ -195,18 +195,18 @@ struct Harness {
         EXPECT_TRUE(r) << (r ? "" : r.error().message);
     }
     // Lets late answers (delayed, reordered) arrive after a scan has finished.
-    void settle(mad::Duration d = seconds(30)) {
+    void settle(runtime::Duration d = seconds(30)) {
         const auto until = loop.now() + d;
         loop.run_until([&] { return loop.now() >= until || loop.pending_timers() == 0; });
     }
-    mad::Duration since_start() const { return clock.now() - start; }
+    runtime::Duration since_start() const { return clock.now() - start; }
     const mad::EndpointStats& endpoint_stats() const { return endpoint->stats(); }
 
-    mad::VirtualClock clock;
-    mad::EventLoop loop{clock};
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop{clock};
     sim::SimFabric fabric;
     std::unique_ptr<sim::SimEndpoint> endpoint;
-    mad::TimePoint start;
+    runtime::TimePoint start;
     discovery::DiscoveryOptions options;
     discovery::DiscoveryCache cache;
 };
@@ -338,22 +338,22 @@ inline void expect_one_retry(const sim::FaultRule& rule, const Spent& spent);
 // backoffs between them (each doubling from policy.backoff up to backoff_max, with up to 25 %
 // jitter added).
 struct TimeBounds {
-    mad::Duration low{};
-    mad::Duration high{};
+    runtime::Duration low{};
+    runtime::Duration high{};
 };
-inline void expect_within(mad::Duration d, const TimeBounds& b) {
+inline void expect_within(runtime::Duration d, const TimeBounds& b) {
     EXPECT_GE(d, b.low);
     EXPECT_LE(d, b.high);
 }
 // `base` plus a first backoff of `backoff` (up to 25 % jitter added).
-inline TimeBounds after_backoff(mad::Duration base, mad::Duration backoff) {
+inline TimeBounds after_backoff(runtime::Duration base, runtime::Duration backoff) {
     return {base + backoff, base + backoff + backoff / 4};
 }
 inline TimeBounds retry_time(const discovery::RetryPolicy& policy) {
     TimeBounds b;
-    mad::Duration backoff = policy.backoff;
+    runtime::Duration backoff = policy.backoff;
     for (unsigned attempt = 1; attempt <= policy.retries; ++attempt) {
-        const mad::Duration d = std::min(backoff, policy.backoff_max);
+        const runtime::Duration d = std::min(backoff, policy.backoff_max);
         b.low += d;
         b.high += d + d / 4;
         backoff *= 2;

@@ -4,10 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <srpadm/mad/endpoint.hpp>
-#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 
-namespace srpadm::mad {
+namespace srpadm::runtime {
 namespace {
 
 using std::chrono::microseconds;
@@ -108,14 +107,5 @@ TEST(EventLoop, StopEndsRun) {
     EXPECT_EQ(loop.pending_timers(), 1U);
 }
 
-TEST(WireSegments, CountsRmppSegmentsOfSaResponses) {
-    EXPECT_EQ(wire_segments(0x03, 56), 1U);
-    EXPECT_EQ(wire_segments(0x03, 256), 1U);
-    EXPECT_EQ(wire_segments(0x03, 257), 2U);
-    EXPECT_EQ(wire_segments(0x03, 56 + 400), 2U);
-    EXPECT_EQ(wire_segments(0x03, 56 + 401), 3U);
-    EXPECT_EQ(wire_segments(0x06, 256), 1U);
-}
-
 }  // namespace
-}  // namespace srpadm::mad
+}  // namespace srpadm::runtime

@@ -49,9 +49,9 @@ TEST(LocalPort, ReadsEveryAttribute) {
     const auto& a = p->attributes;
     EXPECT_EQ(a.ca_name, "mlx5_10");
     EXPECT_EQ(a.port_num, 1U);
-    EXPECT_EQ(a.link_layer, mad::LinkLayer::infiniband);
+    EXPECT_EQ(a.link_layer, model::LinkLayer::infiniband);
     EXPECT_FALSE(p->link_layer_missing);
-    EXPECT_EQ(a.state, mad::PortState::active);
+    EXPECT_EQ(a.state, model::PortState::active);
     EXPECT_EQ(a.phys_state, 5);
     EXPECT_EQ(a.lid, 0x12);
     EXPECT_EQ(a.sm_lid, 1);
@@ -69,10 +69,10 @@ TEST(LocalPort, Umad2simTreeHasNoLinkLayerAndIsTakenAsInfiniBand) {
     auto p = read_local_port(sysfs, "ibsim0", 1);
     ASSERT_TRUE(p) << p.error().message;
     EXPECT_TRUE(p->link_layer_missing);
-    EXPECT_EQ(p->attributes.link_layer, mad::LinkLayer::infiniband);
+    EXPECT_EQ(p->attributes.link_layer, model::LinkLayer::infiniband);
     EXPECT_EQ(p->attributes.lid, 4);
     EXPECT_EQ(p->attributes.sm_lid, 1);
-    EXPECT_EQ(p->attributes.state, mad::PortState::active);
+    EXPECT_EQ(p->attributes.state, model::PortState::active);
     EXPECT_EQ(p->attributes.port_guid, 0x100005U);
     EXPECT_EQ(p->attributes.node_guid, 0x100004U);
     EXPECT_EQ(p->attributes.capability_mask, 0x0050c048U);
@@ -161,7 +161,7 @@ TEST(SelectPort, DeviceAndPortIsTakenAsGivenWhateverItsState) {
     const Sysfs sysfs(fixture("host"));
     auto down = select_port(sysfs, PortRequest{"", "mlx5_0", 1});
     ASSERT_TRUE(down) << down.error().message;
-    EXPECT_EQ(down->port.attributes.state, mad::PortState::down);
+    EXPECT_EQ(down->port.attributes.state, model::PortState::down);
     auto second = select_port(sysfs, PortRequest{"", "mlx5_10", 2});
     ASSERT_TRUE(second) << second.error().message;
     EXPECT_EQ(second->umad.index, 3U);

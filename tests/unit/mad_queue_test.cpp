@@ -20,14 +20,14 @@ class ScriptedEndpoint final : public MadEndpoint {
   public:
     enum class Action { respond, drop, busy, status, fail_now };
     std::function<Action(const MadBuffer&, int attempt)> answer;
-    Duration latency = microseconds(100);
+    runtime::Duration latency = microseconds(100);
     std::map<std::uint16_t, int> attempts_by_attr;
-    std::vector<TimePoint> send_times;
+    std::vector<runtime::TimePoint> send_times;
 
-    explicit ScriptedEndpoint(EventLoop& loop) : loop_(loop), tracker_(loop) {}
-    EventLoop& loop() override { return loop_; }
-    Result<PortAttributes> port_attributes() override { return PortAttributes{}; }
-    void send(MadRequest request, TimePoint deadline, MadCallback done) override {
+    explicit ScriptedEndpoint(runtime::EventLoop& loop) : loop_(loop), tracker_(loop) {}
+    runtime::EventLoop& loop() override { return loop_; }
+    Result<model::PortAttributes> port_attributes() override { return model::PortAttributes{}; }
+    void send(MadRequest request, runtime::TimePoint deadline, MadCallback done) override {
         const auto tid = tracker_.start(request.mad, deadline, std::move(done));
         send_times.push_back(loop_.now());
         const auto attr = static_cast<std::uint16_t>((request.mad[16] << 8) | request.mad[17]);
@@ -56,7 +56,7 @@ class ScriptedEndpoint final : public MadEndpoint {
     const EndpointStats& stats() const override { return tracker_.stats(); }
 
   private:
-    EventLoop& loop_;
+    runtime::EventLoop& loop_;
     RequestTracker tracker_;
 };
 
@@ -71,15 +71,15 @@ MadRequest make(std::uint8_t mgmt_class, std::uint16_t attr) {
 }
 
 struct QueueTest : ::testing::Test {
-    VirtualClock clock;
-    EventLoop loop{clock};
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop{clock};
     ScriptedEndpoint ep{loop};
 };
 
 TEST_F(QueueTest, WindowBoundsOutstandingAndPipelines) {
     MadQueue q(ep, QueueLimits{4, 2}, RetryPolicy{});
     int ok = 0;
-    const TimePoint t0 = clock.now();
+    const runtime::TimePoint t0 = clock.now();
     for (std::uint16_t i = 0; i < 16; ++i) {
         q.submit(make(0x06, static_cast<std::uint16_t>(0x100 + i)),
                  [&](MadResult r) { ok += r.has_value() ? 1 : 0; });
@@ -91,7 +91,7 @@ TEST_F(QueueTest, WindowBoundsOutstandingAndPipelines) {
     EXPECT_TRUE(q.idle());
     EXPECT_EQ(q.stats().peak_outstanding, 4U);
     // 16 requests, 4 at a time, 100 us each: 400 us.
-    EXPECT_EQ(clock.now() - t0, Duration(microseconds(400)));
+    EXPECT_EQ(clock.now() - t0, runtime::Duration(microseconds(400)));
 }
 
 TEST_F(QueueTest, SaWindowIsSeparateAndDoesNotBlockDm) {
@@ -118,7 +118,7 @@ TEST_F(QueueTest, TimeoutsAreRetriedWithBackoffThenFail) {
     p.backoff_max = milliseconds(1000);
     MadQueue q(ep, QueueLimits{4, 4}, p);
     std::optional<MadResult> got;
-    const TimePoint t0 = clock.now();
+    const runtime::TimePoint t0 = clock.now();
     q.submit(make(0x06, 0x0010), [&](MadResult r) { got = std::move(r); });
     loop.run();
     ASSERT_TRUE(got.has_value());
@@ -132,12 +132,12 @@ TEST_F(QueueTest, TimeoutsAreRetriedWithBackoffThenFail) {
     // Each retry waits its backoff (10 ms, then 20 ms, plus up to 25 % jitter) after the timeout.
     const auto gap1 = ep.send_times[1] - ep.send_times[0];
     const auto gap2 = ep.send_times[2] - ep.send_times[1];
-    EXPECT_GE(gap1, Duration(milliseconds(110)));
-    EXPECT_LE(gap1, Duration(microseconds(112500)));
-    EXPECT_GE(gap2, Duration(milliseconds(120)));
-    EXPECT_LE(gap2, Duration(milliseconds(125)));
-    EXPECT_EQ(clock.now() - ep.send_times[2], Duration(milliseconds(100)));
-    EXPECT_GT(clock.now() - t0, Duration(milliseconds(330)));
+    EXPECT_GE(gap1, runtime::Duration(milliseconds(110)));
+    EXPECT_LE(gap1, runtime::Duration(microseconds(112500)));
+    EXPECT_GE(gap2, runtime::Duration(milliseconds(120)));
+    EXPECT_LE(gap2, runtime::Duration(milliseconds(125)));
+    EXPECT_EQ(clock.now() - ep.send_times[2], runtime::Duration(milliseconds(100)));
+    EXPECT_GT(clock.now() - t0, runtime::Duration(milliseconds(330)));
 }
 
 TEST_F(QueueTest, BusyIsRetriedAndThenSucceeds) {
@@ -215,7 +215,7 @@ TEST_F(QueueTest, CancelEndsWhatIsNotSentAtOnce) {
     // Two time out at 100 ms and wait out their backoff (100-125 ms).
     q.submit(make(0x06, 0x0001), record);
     q.submit(make(0x06, 0x0001), record);
-    loop.run_until([&] { return clock.now() >= TimePoint{} + milliseconds(150); });
+    loop.run_until([&] { return clock.now() >= runtime::TimePoint{} + milliseconds(150); });
     // Two more fill the window; a fifth waits in the queue.
     q.submit(make(0x06, 0x0001), record);
     q.submit(make(0x06, 0x0001), record);

@@ -18,12 +18,12 @@ namespace {
 using Kinds = std::vector<PortEventKind>;
 using std::chrono::milliseconds;
 
-PortAttributes active_port() {
-    PortAttributes a;
+model::PortAttributes active_port() {
+    model::PortAttributes a;
     a.ca_name = "mlx5_0";
     a.port_num = 1;
-    a.link_layer = LinkLayer::infiniband;
-    a.state = PortState::active;
+    a.link_layer = model::LinkLayer::infiniband;
+    a.state = model::PortState::active;
     a.phys_state = 5;
     a.lid = 0x12;
     a.sm_lid = 1;
@@ -38,8 +38,8 @@ TEST(PortChanges, NothingChangedIsNoEvent) {
 }
 
 TEST(PortChanges, EachAttributeHasItsEvent) {
-    const PortAttributes before = active_port();
-    PortAttributes a = before;
+    const model::PortAttributes before = active_port();
+    model::PortAttributes a = before;
     a.lid = 0x13;
     EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::lid_change});
     a = before;
@@ -58,17 +58,17 @@ TEST(PortChanges, EachAttributeHasItsEvent) {
     a.gid_prefix = 0xfec0000000000000ULL;
     EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::gid_change});
     a = before;
-    a.state = PortState::init;
+    a.state = model::PortState::init;
     EXPECT_EQ(port_changes(before, a), Kinds{PortEventKind::port_down});
     EXPECT_EQ(port_changes(a, before), Kinds{PortEventKind::port_active});
 }
 
 TEST(PortChanges, ComingBackWithNewAddressesReportsThemBeforePortActive) {
-    PortAttributes down = active_port();
-    down.state = PortState::down;
+    model::PortAttributes down = active_port();
+    down.state = model::PortState::down;
     down.lid = 0;
     down.sm_lid = 0;
-    PortAttributes up = active_port();
+    model::PortAttributes up = active_port();
     up.lid = 0x40;
     up.sm_lid = 9;
     up.pkeys = {0xffff, 0, 0, 0};
@@ -81,36 +81,36 @@ TEST(PortChanges, ComingBackWithNewAddressesReportsThemBeforePortActive) {
 }
 
 TEST(PortChanges, StepsBelowActiveAreNotEvents) {
-    PortAttributes a = active_port();
-    a.state = PortState::init;
-    PortAttributes b = a;
-    b.state = PortState::armed;
+    model::PortAttributes a = active_port();
+    a.state = model::PortState::init;
+    model::PortAttributes b = a;
+    b.state = model::PortState::armed;
     b.lid = 0x55;  // assigned while the port comes up: reported with port_active
     EXPECT_TRUE(port_changes(a, b).empty());
 }
 
 struct Scripted {
-    PortAttributes now = active_port();
+    model::PortAttributes now = active_port();
     bool fail = false;
     int reads = 0;
-    Result<PortAttributes> read() {
+    Result<model::PortAttributes> read() {
         ++reads;
         if (fail) {
             return fail_with();
         }
         return now;
     }
-    static Result<PortAttributes> fail_with() {
+    static Result<model::PortAttributes> fail_with() {
         return Unexpected(Error{Errc::not_found, "class/infiniband/mlx5_0: no such device"});
     }
 };
 
 TEST(PortWatcher, ReadsEveryIntervalAndReportsEachChangeOnce) {
-    VirtualClock clock;
-    EventLoop loop(clock);
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop(clock);
     Scripted port;
     Kinds seen;
-    std::vector<TimePoint> when;
+    std::vector<runtime::TimePoint> when;
     auto watcher = std::make_unique<PortWatcher>(
         loop, [&] { return port.read(); }, milliseconds(1000),
         [&](const PortEvent& e) {
@@ -118,7 +118,7 @@ TEST(PortWatcher, ReadsEveryIntervalAndReportsEachChangeOnce) {
             when.push_back(loop.now());
         });
     EXPECT_EQ(port.reads, 1);  // the baseline
-    const TimePoint start = loop.now();
+    const runtime::TimePoint start = loop.now();
     loop.after(milliseconds(2500), [&] { port.now.sm_lid = 4; });
     loop.after(milliseconds(4500), [&] { port.fail = true; });
     loop.after(milliseconds(7500), [&] {
@@ -142,8 +142,8 @@ TEST(PortWatcher, ReadsEveryIntervalAndReportsEachChangeOnce) {
 }
 
 TEST(PortWatcher, AnUnreadablePortAtTheStartIsDown) {
-    VirtualClock clock;
-    EventLoop loop(clock);
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop(clock);
     Scripted port;
     port.fail = true;
     Kinds seen;
@@ -161,8 +161,8 @@ TEST(PortWatcher, AnUnreadablePortAtTheStartIsDown) {
 }
 
 TEST(PortWatcher, AHandlerMayDestroyTheWatcher) {
-    VirtualClock clock;
-    EventLoop loop(clock);
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop(clock);
     Scripted port;
     std::unique_ptr<PortWatcher> watcher;
     int events = 0;
@@ -172,7 +172,7 @@ TEST(PortWatcher, AHandlerMayDestroyTheWatcher) {
             ++events;
             watcher.reset();
         });
-    port.now.state = PortState::down;
+    port.now.state = model::PortState::down;
     port.now.pkeys = {0xffff};
     loop.run();  // returns: the watcher and its timer are gone
     EXPECT_EQ(events, 1);
@@ -184,12 +184,12 @@ TEST(PortWatcher, SeesSysfsChange) {
     const testing::FixtureCopy tree("host");
     const host::Sysfs sysfs(tree.root());
     const std::string dir = "class/infiniband/mlx5_10/ports/1/";
-    VirtualClock clock;
-    EventLoop loop(clock);
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop(clock);
     Kinds seen;
     PortWatcher watcher(
         loop,
-        [&]() -> Result<PortAttributes> {
+        [&]() -> Result<model::PortAttributes> {
             auto port = host::read_local_port(sysfs, "mlx5_10", 1);
             if (!port) {
                 return Unexpected(port.error());
@@ -225,60 +225,60 @@ namespace srpadm::mad {
 namespace {
 
 // A reader of `now` as it is at each read.
-PortWatcher::Reader reading(const PortAttributes& now) {
-    return [&now]() -> Result<PortAttributes> { return now; };
+PortWatcher::Reader reading(const model::PortAttributes& now) {
+    return [&now]() -> Result<model::PortAttributes> { return now; };
 }
 
 TEST(WaitUntilUsable, ReturnsAtOnceForAUsablePort) {
-    VirtualClock clock;
-    EventLoop loop(clock);
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop(clock);
     int reads = 0;
     const auto r = wait_until_usable(
         loop,
-        [&]() -> Result<PortAttributes> {
+        [&]() -> Result<model::PortAttributes> {
             ++reads;
             return active_port();
         },
         std::chrono::seconds(30), milliseconds(250));
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(reads, 1);
-    EXPECT_EQ(loop.now(), TimePoint{});
+    EXPECT_EQ(loop.now(), runtime::TimePoint{});
     EXPECT_EQ(loop.pending_timers(), 0U);
 }
 
 TEST(WaitUntilUsable, WaitsForStateThenLidThenSm) {
-    VirtualClock clock;
-    EventLoop loop(clock);
-    PortAttributes now = active_port();
-    now.state = PortState::init;
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop(clock);
+    model::PortAttributes now = active_port();
+    now.state = model::PortState::init;
     now.lid = 0;
     now.sm_lid = 0;
     // The SM brings the port up in steps: ACTIVE at 1 s, a LID at 2 s, its own LID at 3.1 s.
-    loop.after(std::chrono::seconds(1), [&] { now.state = PortState::active; });
+    loop.after(std::chrono::seconds(1), [&] { now.state = model::PortState::active; });
     loop.after(std::chrono::seconds(2), [&] { now.lid = 0x12; });
     loop.after(milliseconds(3100), [&] { now.sm_lid = 1; });
     const auto r =
         wait_until_usable(loop, reading(now), std::chrono::seconds(30), milliseconds(250));
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->sm_lid, 1);
-    EXPECT_EQ(loop.now() - TimePoint{}, milliseconds(3250));  // the first read after 3.1 s
+    EXPECT_EQ(loop.now() - runtime::TimePoint{}, milliseconds(3250));  // the first read after 3.1 s
     EXPECT_EQ(loop.pending_timers(), 0U);
 }
 
 TEST(WaitUntilUsable, TimesOutNamingWhatIsMissing) {
-    VirtualClock clock;
-    EventLoop loop(clock);
-    PortAttributes now = active_port();
-    now.state = PortState::armed;
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop(clock);
+    model::PortAttributes now = active_port();
+    now.state = model::PortState::armed;
     auto r = wait_until_usable(loop, reading(now), std::chrono::seconds(5), milliseconds(250));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::port_state);
     EXPECT_EQ(r.error().message,
               "port mlx5_0:1 did not become ACTIVE with an SM within 5000 ms: it is still ARMED");
-    EXPECT_EQ(loop.now() - TimePoint{}, std::chrono::seconds(5));
+    EXPECT_EQ(loop.now() - runtime::TimePoint{}, std::chrono::seconds(5));
     EXPECT_EQ(loop.pending_timers(), 0U);
 
-    now.state = PortState::active;
+    now.state = model::PortState::active;
     now.sm_lid = 0;
     r = wait_until_usable(loop, reading(now), std::chrono::seconds(1), milliseconds(250));
     ASSERT_FALSE(r);
@@ -287,22 +287,22 @@ TEST(WaitUntilUsable, TimesOutNamingWhatIsMissing) {
 }
 
 TEST(WaitUntilUsable, StopsWhenAsked) {
-    VirtualClock clock;
-    EventLoop loop(clock);
-    PortAttributes now = active_port();
-    now.state = PortState::down;
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop(clock);
+    model::PortAttributes now = active_port();
+    now.state = model::PortState::down;
     bool stop = false;
     loop.after(std::chrono::seconds(2), [&] { stop = true; });
     const auto r = wait_until_usable(loop, reading(now), std::chrono::seconds(60),
                                      milliseconds(500), [&] { return stop; });
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::cancelled);
-    EXPECT_LT(loop.now() - TimePoint{}, std::chrono::seconds(3));
+    EXPECT_LT(loop.now() - runtime::TimePoint{}, std::chrono::seconds(3));
 }
 
 TEST(WaitUntilUsable, RoCEPortsAreNeverUsable) {
-    PortAttributes roce = active_port();
-    roce.link_layer = LinkLayer::ethernet;
+    model::PortAttributes roce = active_port();
+    roce.link_layer = model::LinkLayer::ethernet;
     EXPECT_FALSE(port_usable(roce));
     EXPECT_TRUE(port_usable(active_port()));
 }

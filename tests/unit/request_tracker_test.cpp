@@ -32,8 +32,8 @@ MadResponse answer(const MadBuffer& req, std::uint16_t status = 0, std::size_t l
 }
 
 struct Fixture : ::testing::Test {
-    VirtualClock clock;
-    EventLoop loop{clock};
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop{clock};
     RequestTracker tracker{loop};
     std::optional<MadResult> got;
     MadCallback keep() {
@@ -74,13 +74,13 @@ TEST_F(Fixture, UpperTidBitsRewrittenByTheKernelStillMatch) {
 
 TEST_F(Fixture, TimesOutAtTheDeadlineAndDropsTheLateAnswer) {
     MadBuffer m = request(0x03, 0x0001);
-    const TimePoint t0 = clock.now();
+    const runtime::TimePoint t0 = clock.now();
     tracker.start(m, t0 + milliseconds(7), keep());
     loop.run();
     ASSERT_TRUE(got.has_value());
     ASSERT_FALSE(got->has_value());
     EXPECT_EQ(got->error().code, Errc::timeout);
-    EXPECT_EQ(clock.now() - t0, Duration(milliseconds(7)));
+    EXPECT_EQ(clock.now() - t0, runtime::Duration(milliseconds(7)));
     EXPECT_FALSE(tracker.complete(answer(m)));
     EXPECT_EQ(tracker.stats().unmatched, 1U);
     EXPECT_EQ(tracker.stats().timeouts, 1U);
@@ -169,6 +169,15 @@ TEST_F(Fixture, FailAllCompletesEverything) {
     tracker.fail_all(MadError{Errc::port_state, 0, "port went down"});
     EXPECT_EQ(failed, 3);
     EXPECT_EQ(tracker.outstanding(), 0U);
+}
+
+TEST(WireSegments, CountsRmppSegmentsOfSaResponses) {
+    EXPECT_EQ(wire_segments(0x03, 56), 1U);
+    EXPECT_EQ(wire_segments(0x03, 256), 1U);
+    EXPECT_EQ(wire_segments(0x03, 257), 2U);
+    EXPECT_EQ(wire_segments(0x03, 56 + 400), 2U);
+    EXPECT_EQ(wire_segments(0x03, 56 + 401), 3U);
+    EXPECT_EQ(wire_segments(0x06, 256), 1U);
 }
 
 }  // namespace

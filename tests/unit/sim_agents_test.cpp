@@ -42,7 +42,7 @@ struct Sim {
     explicit Sim(FabricFile file) : fabric(std::move(file), loop), ep(fabric.open().value()) {}
 
     mad::MadResult send(Lid dlid, const mad::MadBuffer& mad, std::uint16_t pkey_index = 0,
-                        mad::Duration timeout = seconds(1), SimEndpoint* from = nullptr) {
+                        runtime::Duration timeout = seconds(1), SimEndpoint* from = nullptr) {
         std::optional<mad::MadResult> got;
         mad::MadRequest r;
         r.to.dlid = dlid;
@@ -59,8 +59,8 @@ struct Sim {
         return fabric.fabric().port(by_desc(fabric.fabric(), desc)).lid;
     }
 
-    mad::VirtualClock clock;
-    mad::EventLoop loop{clock};
+    runtime::VirtualClock clock;
+    runtime::EventLoop loop{clock};
     SimFabric fabric;
     std::unique_ptr<SimEndpoint> ep;
 };
@@ -482,7 +482,7 @@ struct FaultSim : Sim {
     FaultSim() : Sim(example("two-targets.fabric")) {}
     Lid target() { return lid("storage2 mlx5_0"); }
     mad::MadBuffer iou() { return wire::build_dm_get(wire::dm_attr::io_unit_info, 0, 0); }
-    void rule(FaultAction action, std::uint32_t value = 0, mad::Duration delay = {}) {
+    void rule(FaultAction action, std::uint32_t value = 0, runtime::Duration delay = {}) {
         FaultRule r;
         r.action = action;
         r.value = value;
@@ -692,10 +692,10 @@ TEST(SimEvents, LocalPortDownUpSmMoveAndPKeys) {
     ASSERT_TRUE(sim.fabric.apply(PortDown{me}));
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->error().code, Errc::port_state);
-    EXPECT_EQ(sim.ep->port_attributes()->state, mad::PortState::down);
+    EXPECT_EQ(sim.ep->port_attributes()->state, model::PortState::down);
     EXPECT_EQ(sim.send(r.to.dlid, r.mad).error().code, Errc::send_failed);
     ASSERT_TRUE(sim.fabric.apply(PortUp{me}));
-    EXPECT_EQ(sim.ep->port_attributes()->state, mad::PortState::active);
+    EXPECT_EQ(sim.ep->port_attributes()->state, model::PortState::active);
     EXPECT_TRUE(sim.send(r.to.dlid, r.mad));
     // The SM moves: new SM LID, subscriptions gone, the old SM LID no longer answers SA Gets.
     const PortRef new_sm = by_desc(sim.fabric.fabric(), "storage2 mlx5_0");
@@ -748,8 +748,8 @@ TEST(SimEndpoints, DualPortStatsLatencyAndSteadyClock) {
     EXPECT_EQ(sim.ep->stats().peak_outstanding, 10U);
 
     // The same code on real time.
-    mad::SteadyClock steady;
-    mad::EventLoop loop(steady);
+    runtime::SteadyClock steady;
+    runtime::EventLoop loop(steady);
     auto f2 = example("two-targets.fabric");
     f2.fabric.latency.sa = milliseconds(2);
     SimFabric real(std::move(f2), loop);

@@ -48,7 +48,7 @@ TEST(SimFabricFile, TwoTargetsExample) {
     const Port& host = f.port(f.local_ports[0].port);
     EXPECT_EQ(host.lid, 2);
     EXPECT_EQ(host.guid, 0x0002c90300a00011U);
-    EXPECT_EQ(host.state, mad::PortState::active);
+    EXPECT_EQ(host.state, model::PortState::active);
     EXPECT_EQ(host.pkeys, std::vector<PKey>{0xffff});
     const Port& s1 = f.port(by_desc(f, "storage1 mlx5_0"));
     EXPECT_EQ(s1.lid, 3);
@@ -183,7 +183,7 @@ TEST(SimFabricFile, IbnetdiscoverDumpWithLids) {
     const Fabric& f = file->fabric;
     EXPECT_EQ(f.sm_lid(), 12);
     EXPECT_EQ(f.by_lid(9), (PortRef{2, 2}));  // LMC 1: LIDs 8 and 9
-    EXPECT_EQ(f.port(PortRef{2, 1}).state, mad::PortState::down);
+    EXPECT_EQ(f.port(PortRef{2, 1}).state, model::PortState::down);
     // The default initiator: the first active CA port.
     ASSERT_EQ(f.local_ports.size(), 1U);
     EXPECT_EQ(f.local_ports[0].port, (PortRef{1, 1}));
@@ -401,7 +401,7 @@ TEST(SimFabricGenerator, TenThousandPortsWithAThousandTargets) {
     std::map<Lid, int> lids;
     for (const auto& ref : file->fabric.end_ports()) {
         const Port& p = file->fabric.port(ref);
-        EXPECT_EQ(p.state, mad::PortState::active);
+        EXPECT_EQ(p.state, model::PortState::active);
         ++lids[p.lid];
     }
     EXPECT_EQ(lids.size(), file->fabric.end_ports().size());

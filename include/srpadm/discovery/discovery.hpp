@@ -77,7 +77,7 @@ struct ScanStats {
     std::size_t peak_outstanding = 0;
     std::size_t dm_ports = 0;
     std::size_t dm_ports_cached = 0;  // IOUnit unchanged: controllers reused
-    mad::Duration elapsed{};
+    runtime::Duration elapsed{};
 };
 
 struct DiscoveryReport {

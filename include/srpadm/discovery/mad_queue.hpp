@@ -16,10 +16,10 @@
 namespace srpadm::discovery {
 
 struct RetryPolicy {
-    mad::Duration timeout = std::chrono::milliseconds(1000);  // per attempt
+    runtime::Duration timeout = std::chrono::milliseconds(1000);  // per attempt
     unsigned retries = 3;                                     // attempts = retries + 1
-    mad::Duration backoff = std::chrono::milliseconds(100);   // before the first retry
-    mad::Duration backoff_max = std::chrono::milliseconds(2000);
+    runtime::Duration backoff = std::chrono::milliseconds(100);   // before the first retry
+    runtime::Duration backoff_max = std::chrono::milliseconds(2000);
 };
 
 struct QueueLimits {
@@ -73,7 +73,7 @@ class MadQueue {
     void enqueue(Item item, bool front);
     void launch(Item item);
     void on_result(Item item, mad::MadResult result);
-    mad::Duration backoff_for(unsigned attempt);
+    runtime::Duration backoff_for(unsigned attempt);
 
     mad::MadEndpoint& endpoint_;
     QueueLimits limits_;
@@ -86,7 +86,7 @@ class MadQueue {
     std::size_t outstanding_ = 0;
     std::size_t sa_outstanding_ = 0;
     // Requests waiting out a backoff, by a key of ours: the timer that resends each.
-    std::map<std::uint64_t, std::pair<mad::EventLoop::TimerId, Item>> backoff_;
+    std::map<std::uint64_t, std::pair<runtime::EventLoop::TimerId, Item>> backoff_;
     std::uint64_t next_backoff_ = 0;
     std::optional<mad::MadError> cancelled_;
     bool pumping_ = false;     // pump() is walking the queue further up the stack

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include <srpadm/host/sysfs.hpp>
-#include <srpadm/mad/endpoint.hpp>
+#include <srpadm/model/port.hpp>
 #include <srpadm/result.hpp>
 #include <srpadm/types.hpp>
 
@@ -20,7 +20,7 @@ std::optional<Guid> parse_sysfs_guid(std::string_view text);
 
 // One local port as sysfs describes it.
 struct LocalPort {
-    mad::PortAttributes attributes;
+    model::PortAttributes attributes;
     // ports/<n>/link_layer is missing. Kernels before 2.6.37 and libumad2sim's fake sysfs have
     // no such file; both only ever had InfiniBand ports, and libibumad assumes InfiniBand in
     // that case too, so attributes.link_layer says infiniband.

@@ -19,42 +19,20 @@
 #include <string_view>
 #include <vector>
 
-#include <srpadm/mad/clock.hpp>
-#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/model/port.hpp>
+#include <srpadm/runtime/clock.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/result.hpp>
 #include <srpadm/types.hpp>
+#include <srpadm/wire/mad.hpp>
 
 namespace srpadm::mad {
 
-inline constexpr std::size_t kMadSize = 256;
+inline constexpr std::size_t kMadSize = wire::kMadSize;
 inline constexpr std::uint32_t kGsiQpn = 1;
-inline constexpr std::uint32_t kGsiQkey = 0x80010000;
+inline constexpr std::uint32_t kGsiQkey = wire::kGsiQKey;
 
-using MadBuffer = std::array<std::uint8_t, kMadSize>;
-
-enum class LinkLayer : std::uint8_t { infiniband, ethernet, unknown };
-// PortInfo PortState values (sysfs "4: ACTIVE").
-enum class PortState : std::uint8_t { nop = 0, down = 1, init = 2, armed = 3, active = 4 };
-
-// As sysfs shows a port state after its number: "NOP", "DOWN", "INIT", "ARMED", "ACTIVE".
-std::string_view port_state_name(PortState state);
-
-struct PortAttributes {
-    std::string ca_name;    // e.g. "mlx5_0"
-    unsigned port_num = 0;  // 1-based
-    LinkLayer link_layer = LinkLayer::unknown;
-    PortState state = PortState::nop;
-    std::uint8_t phys_state = 0;  // 5 = LinkUp
-    Lid lid = 0;
-    std::uint8_t lmc = 0;
-    Lid sm_lid = 0;
-    std::uint8_t sm_sl = 0;
-    std::uint64_t gid_prefix = 0;
-    Guid port_guid = 0;
-    Guid node_guid = 0;
-    std::uint32_t capability_mask = 0;
-    std::vector<PKey> pkeys;  // the P_Key table by index; 0 marks an empty entry
-};
+using MadBuffer = wire::MadBuffer;
 
 // Where a MAD goes. SA and DM use QP1 with the well-known GSI Q_Key.
 struct MadAddress {
@@ -130,15 +108,15 @@ class MadEndpoint {
   public:
     virtual ~MadEndpoint() = default;
 
-    virtual EventLoop& loop() = 0;
+    virtual runtime::EventLoop& loop() = 0;
 
     // Reads the port's current attributes (sysfs on real hardware).
-    virtual Result<PortAttributes> port_attributes() = 0;
+    virtual Result<model::PortAttributes> port_attributes() = 0;
 
     // Sends `request`; `done` runs exactly once on the loop thread: with the response, with
     // MadError{timeout} at `deadline`, or with an error. A response with a non-zero status
     // completes with mad_status (busy status: busy) and keeps the status value.
-    virtual void send(MadRequest request, TimePoint deadline, MadCallback done) = 0;
+    virtual void send(MadRequest request, runtime::TimePoint deadline, MadCallback done) = 0;
 
     // Sends a MAD that expects no answer (ReportResp, for one).
     virtual Result<void> send_unanswered(const MadAddress& to, const MadBuffer& mad) = 0;

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include <srpadm/mad/endpoint.hpp>
-#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/result.hpp>
 
 namespace srpadm::mad {
@@ -25,17 +25,17 @@ namespace srpadm::mad {
 // Leaving ACTIVE is port_down, reaching it is port_active; other state steps (DOWN → INIT →
 // ARMED) are not events. While the port is not ACTIVE, LID and SM changes are not reported
 // either (the SM is still assigning them); they show up with the port_active that follows.
-std::vector<PortEventKind> port_changes(const PortAttributes& before, const PortAttributes& after);
+std::vector<PortEventKind> port_changes(const model::PortAttributes& before, const model::PortAttributes& after);
 
 class PortWatcher {
   public:
-    using Reader = std::function<Result<PortAttributes>()>;
+    using Reader = std::function<Result<model::PortAttributes>()>;
     using Handler = std::function<void(const PortEvent&)>;
 
     // Reads the port once now (the baseline; a failed read counts as a port that is down) and
     // then every `interval`. The repeating timer keeps EventLoop::run() from returning, so a
     // watcher belongs to a loop that runs until it is stopped (the daemon's).
-    PortWatcher(EventLoop& loop, Reader reader, Duration interval, Handler handler);
+    PortWatcher(runtime::EventLoop& loop, Reader reader, runtime::Duration interval, Handler handler);
     ~PortWatcher();
     PortWatcher(const PortWatcher&) = delete;
     PortWatcher& operator=(const PortWatcher&) = delete;
@@ -45,34 +45,34 @@ class PortWatcher {
     // read is compared with the last good one, state aside.
     void poll();
 
-    const PortAttributes& last() const { return last_; }
+    const model::PortAttributes& last() const { return last_; }
     std::uint64_t polls() const { return polls_; }
     std::uint64_t read_errors() const { return read_errors_; }
 
   private:
     void arm();
 
-    EventLoop& loop_;
+    runtime::EventLoop& loop_;
     Reader reader_;
-    Duration interval_;
+    runtime::Duration interval_;
     Handler handler_;
-    PortAttributes last_;
-    EventLoop::TimerId timer_ = 0;
+    model::PortAttributes last_;
+    runtime::EventLoop::TimerId timer_ = 0;
     std::uint64_t polls_ = 0;
     std::uint64_t read_errors_ = 0;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 // Whether a scan can start from the port: InfiniBand, ACTIVE, with a LID and an SM LID.
-bool port_usable(const PortAttributes& port);
+bool port_usable(const model::PortAttributes& port);
 
 // Waits on `loop` until the port `reader` reads is usable, reading it every `interval` (a
 // PortWatcher), for boot-time starts where the SM has not brought the port up yet. Ends early
 // when `stop()` turns true (checked after every read). Returns the usable attributes;
 // Errc::port_state when `timeout` passed first (the message says what the port was waiting
 // for), Errc::cancelled when stopped. A port that is usable at the first read returns at once.
-Result<PortAttributes> wait_until_usable(EventLoop& loop, const PortWatcher::Reader& reader,
-                                         Duration timeout, Duration interval,
+Result<model::PortAttributes> wait_until_usable(runtime::EventLoop& loop, const PortWatcher::Reader& reader,
+                                         runtime::Duration timeout, runtime::Duration interval,
                                          const std::function<bool()>& stop = {});
 
 }  // namespace srpadm::mad

@@ -11,14 +11,14 @@ namespace srpadm::mad {
 
 class RequestTracker {
   public:
-    explicit RequestTracker(EventLoop& loop, std::uint32_t first_tid = 1);
+    explicit RequestTracker(runtime::EventLoop& loop, std::uint32_t first_tid = 1);
     ~RequestTracker();
     RequestTracker(const RequestTracker&) = delete;
     RequestTracker& operator=(const RequestTracker&) = delete;
 
     // Writes a fresh TID into the request (low 32 bits; never 0; upper 32 bits zero), records
     // it, counts it as sent and arms its deadline. Returns the TID's low 32 bits.
-    std::uint32_t start(MadBuffer& mad, TimePoint deadline, MadCallback done);
+    std::uint32_t start(MadBuffer& mad, runtime::TimePoint deadline, MadCallback done);
 
     // Called on the loop thread with a MAD that arrived. If it answers an outstanding request
     // (response bit set, same TID low 32 bits, same class), completes that request and returns
@@ -44,7 +44,7 @@ class RequestTracker {
     struct Pending {
         std::uint8_t mgmt_class = 0;
         std::uint16_t attr_id = 0;
-        EventLoop::TimerId timer = 0;
+        runtime::EventLoop::TimerId timer = 0;
         MadCallback done;
     };
 
@@ -52,7 +52,7 @@ class RequestTracker {
     // Completes `tid`, if it is outstanding, with `code` and counts it in `counter`.
     void fail_one(std::uint32_t tid, Errc code, std::string message, std::uint64_t& counter);
 
-    EventLoop& loop_;
+    runtime::EventLoop& loop_;
     std::uint32_t next_tid_;
     std::unordered_map<std::uint32_t, Pending> pending_;
     EndpointStats stats_;

@@ -6,7 +6,7 @@
 #include <variant>
 #include <vector>
 
-#include <srpadm/mad/clock.hpp>
+#include <srpadm/runtime/clock.hpp>
 #include <srpadm/sim/fabric.hpp>
 
 namespace srpadm::sim {
@@ -50,7 +50,7 @@ using FabricEvent =
     std::variant<SmMove, PortDown, PortUp, TargetChange, IocChange, PKeyTableChange>;
 
 struct TimedEvent {
-    mad::Duration at{};  // from the start of the simulation
+    runtime::Duration at{};  // from the start of the simulation
     FabricEvent event;
     std::string origin;
 };

@@ -103,7 +103,7 @@ struct Port {
     Guid guid = 0;
     Lid lid = 0;  // switch ports 1..N carry 0; port 0 has the switch's LID
     std::uint8_t lmc = 0;
-    mad::PortState state = mad::PortState::down;
+    model::PortState state = model::PortState::down;
     std::uint32_t capability_mask = 0;
     std::vector<PKey> pkeys;  // the P_Key table by index; 0 marks an empty entry
     std::size_t peer_node = kNoNode;
@@ -143,10 +143,10 @@ struct PortRef {
 enum class SaMode : std::uint8_t { mask_match, old_sm };
 
 struct LatencyModel {
-    mad::Duration sa = std::chrono::microseconds(200);
-    mad::Duration dm = std::chrono::microseconds(50);
-    mad::Duration other = std::chrono::microseconds(50);
-    mad::Duration sa_per_segment = std::chrono::nanoseconds(0);  // per RMPP segment after the first
+    runtime::Duration sa = std::chrono::microseconds(200);
+    runtime::Duration dm = std::chrono::microseconds(50);
+    runtime::Duration other = std::chrono::microseconds(50);
+    runtime::Duration sa_per_segment = std::chrono::nanoseconds(0);  // per RMPP segment after the first
 };
 
 // A local port a SimEndpoint can open.

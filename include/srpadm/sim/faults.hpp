@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include <srpadm/mad/clock.hpp>
+#include <srpadm/runtime/clock.hpp>
 #include <srpadm/result.hpp>
 #include <srpadm/types.hpp>
 
@@ -43,7 +43,7 @@ std::optional<FaultAction> fault_action_from_name(std::string_view name);
 
 struct FaultRule {
     FaultAction action = FaultAction::drop;
-    mad::Duration delay{};    // for delay
+    runtime::Duration delay{};    // for delay
     std::uint32_t value = 0;  // status, byte counts, record counts, field values
 
     // Matching: an unset field matches anything.

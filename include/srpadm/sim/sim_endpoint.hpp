@@ -26,9 +26,9 @@ class SimEndpoint final : public mad::MadEndpoint {
     SimEndpoint(const SimEndpoint&) = delete;
     SimEndpoint& operator=(const SimEndpoint&) = delete;
 
-    mad::EventLoop& loop() override { return loop_; }
-    Result<mad::PortAttributes> port_attributes() override;
-    void send(mad::MadRequest request, mad::TimePoint deadline, mad::MadCallback done) override;
+    runtime::EventLoop& loop() override { return loop_; }
+    Result<model::PortAttributes> port_attributes() override;
+    void send(mad::MadRequest request, runtime::TimePoint deadline, mad::MadCallback done) override;
     Result<void> send_unanswered(const mad::MadAddress& to, const mad::MadBuffer& mad) override;
     void set_unsolicited_handler(std::function<void(const mad::MadResponse&)> handler) override;
     void set_port_event_handler(std::function<void(const mad::PortEvent&)> handler) override;
@@ -46,7 +46,7 @@ class SimEndpoint final : public mad::MadEndpoint {
 
   private:
     SimFabric* fabric_;
-    mad::EventLoop& loop_;
+    runtime::EventLoop& loop_;
     PortRef port_;
     std::string ca_name_;
     std::uint64_t id_;

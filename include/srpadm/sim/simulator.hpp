@@ -2,8 +2,8 @@
 // event loop's timers with a latency per class (so it runs on a VirtualClock or in real time
 // on a SteadyClock), fault injection, scheduled events, and accounting per class.
 //
-//   mad::VirtualClock clock;
-//   mad::EventLoop loop(clock);
+//   runtime::VirtualClock clock;
+//   runtime::EventLoop loop(clock);
 //   auto file = sim::load_fabric("examples/fabrics/two-targets.fabric").value();
 //   sim::SimFabric fabric(std::move(file), loop);
 //   auto endpoint = fabric.open().value();   // a MadEndpoint on the initiator port
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include <srpadm/mad/endpoint.hpp>
-#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/result.hpp>
 #include <srpadm/sim/agents.hpp>
 #include <srpadm/sim/events.hpp>
@@ -55,22 +55,22 @@ struct ReportLog {
     Lid to = 0;
     std::uint64_t tid = 0;
     std::uint16_t trap_number = 0;
-    mad::TimePoint sent{};
+    runtime::TimePoint sent{};
     bool acknowledged = false;
 };
 
 class SimFabric {
   public:
     // Installs the file's faults and schedules its events (their times count from now).
-    SimFabric(FabricFile file, mad::EventLoop& loop);
-    SimFabric(Fabric fabric, mad::EventLoop& loop);
+    SimFabric(FabricFile file, runtime::EventLoop& loop);
+    SimFabric(Fabric fabric, runtime::EventLoop& loop);
     ~SimFabric();
     SimFabric(const SimFabric&) = delete;
     SimFabric& operator=(const SimFabric&) = delete;
 
     Fabric& fabric() { return fabric_; }
     const Fabric& fabric() const { return fabric_; }
-    mad::EventLoop& loop() { return loop_; }
+    runtime::EventLoop& loop() { return loop_; }
     FaultInjector& faults() { return faults_; }
     SaAgent& sa() { return sa_; }
     const FabricStats& stats() const { return stats_; }
@@ -83,8 +83,8 @@ class SimFabric {
 
     // Runs `event` now; or at `when` on the loop; or `delay` from now.
     Result<void> apply(const FabricEvent& event);
-    void schedule_at(mad::TimePoint when, FabricEvent event);
-    void schedule_after(mad::Duration delay, FabricEvent event);
+    void schedule_at(runtime::TimePoint when, FabricEvent event);
+    void schedule_after(runtime::Duration delay, FabricEvent event);
 
     // Used by SimEndpoint.
     void submit(SimEndpoint& from, const mad::MadRequest& request);
@@ -104,21 +104,21 @@ class SimFabric {
                                 const std::vector<const FaultRule*>& faults);
     void respond(std::uint64_t endpoint, const mad::MadRequest& request,
                  const std::vector<const FaultRule*>& faults);
-    void deliver_at(mad::TimePoint when, Delivery delivery, bool reorder);
+    void deliver_at(runtime::TimePoint when, Delivery delivery, bool reorder);
     void deliver_now(Delivery delivery);
     void send_reports(const Trap& trap);
     SimEndpoint* endpoint_at(PortRef port);
-    std::uint64_t timer(mad::TimePoint when, std::function<void()> task);
+    std::uint64_t timer(runtime::TimePoint when, std::function<void()> task);
 
     Fabric fabric_;
-    mad::EventLoop& loop_;
+    runtime::EventLoop& loop_;
     FaultInjector faults_;
     SaAgent sa_{fabric_};
     FabricStats stats_;
     std::vector<ReportLog> report_log_;
     std::unordered_map<std::uint64_t, SimEndpoint*> endpoints_;
     std::uint64_t next_endpoint_ = 1;
-    std::unordered_set<mad::EventLoop::TimerId> timers_;
+    std::unordered_set<runtime::EventLoop::TimerId> timers_;
     std::map<std::pair<std::size_t, std::uint8_t>, DmAgent> removed_targets_;  // target-remove
     // Answers held back by `reorder`, per endpoint: released after the next answer.
     std::unordered_map<std::uint64_t, std::vector<Delivery>> held_;

@@ -71,16 +71,16 @@ class UmadEndpoint final : public mad::MadEndpoint {
     // Selects the port, opens it and registers the agents. Errors: the port selection's
     // (not_found, unsupported, port_state), or port_state when the umad device cannot be
     // opened or an agent cannot be registered.
-    static Result<std::unique_ptr<UmadEndpoint>> open(mad::EventLoop& loop,
+    static Result<std::unique_ptr<UmadEndpoint>> open(runtime::EventLoop& loop,
                                                       const UmadOptions& options);
     ~UmadEndpoint() override;
     UmadEndpoint(const UmadEndpoint&) = delete;
     UmadEndpoint& operator=(const UmadEndpoint&) = delete;
 
-    mad::EventLoop& loop() override { return loop_; }
+    runtime::EventLoop& loop() override { return loop_; }
     // Reads the port's sysfs files again (a frozen snapshot under libumad2sim).
-    Result<mad::PortAttributes> port_attributes() override;
-    void send(mad::MadRequest request, mad::TimePoint deadline, mad::MadCallback done) override;
+    Result<model::PortAttributes> port_attributes() override;
+    void send(mad::MadRequest request, runtime::TimePoint deadline, mad::MadCallback done) override;
     Result<void> send_unanswered(const mad::MadAddress& to, const mad::MadBuffer& mad) override;
     // The same with the MAD's own length (at least the 24-byte header): an answer as short as
     // its content, as OpenSM sends a GetTableResp of one MAD. (A receiver sees exactly these
@@ -108,7 +108,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
   private:
     struct Received;
 
-    UmadEndpoint(mad::EventLoop& loop, host::Sysfs sysfs, host::SelectedPort selected,
+    UmadEndpoint(runtime::EventLoop& loop, host::Sysfs sysfs, host::SelectedPort selected,
                  const UmadOptions& options);
     Result<void> register_agents(const UmadOptions& options);
     int agent_for(std::uint8_t mgmt_class) const;
@@ -117,7 +117,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
     void receive_loop();
     void deliver(Received received);
 
-    mad::EventLoop& loop_;
+    runtime::EventLoop& loop_;
     host::Sysfs sysfs_;
     host::SelectedPort selected_;
     std::chrono::milliseconds receive_timeout_;

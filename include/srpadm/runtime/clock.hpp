@@ -6,7 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 
-namespace srpadm::mad {
+namespace srpadm::runtime {
 
 using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::steady_clock::time_point;
@@ -49,4 +49,4 @@ class VirtualClock final : public Clock {
     TimePoint now_;
 };
 
-}  // namespace srpadm::mad
+}  // namespace srpadm::runtime

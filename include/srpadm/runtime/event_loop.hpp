@@ -12,9 +12,9 @@
 #include <mutex>
 #include <utility>
 
-#include <srpadm/mad/clock.hpp>
+#include <srpadm/runtime/clock.hpp>
 
-namespace srpadm::mad {
+namespace srpadm::runtime {
 
 class EventLoop {
   public:
@@ -70,4 +70,4 @@ class EventLoop {
     std::uint64_t tasks_run_ = 0;
 };
 
-}  // namespace srpadm::mad
+}  // namespace srpadm::runtime

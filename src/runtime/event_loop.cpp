@@ -1,6 +1,6 @@
-#include <srpadm/mad/event_loop.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 
-namespace srpadm::mad {
+namespace srpadm::runtime {
 
 EventLoop::TimerId EventLoop::at(TimePoint when, Task task) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -117,4 +117,4 @@ bool EventLoop::run_until(const std::function<bool()>& done) {
     }
 }
 
-}  // namespace srpadm::mad
+}  // namespace srpadm::runtime

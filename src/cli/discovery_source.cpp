@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 
 #include <srpadm/host/local_port.hpp>
+#include <srpadm/mad/port_watcher.hpp>
 #include <srpadm/runtime/clock.hpp>
 #include <srpadm/runtime/event_loop.hpp>
-#include <srpadm/mad/port_watcher.hpp>
 #include <srpadm/sim/sim_endpoint.hpp>
 #include <srpadm/sim/simulator.hpp>
 #include <srpadm/umad/umad_endpoint.hpp>

@@ -8,10 +8,10 @@
 
 #include <srpadm/discovery/discovery.hpp>
 #include <srpadm/model/login.hpp>
+#include <srpadm/text.hpp>
 #include <srpadm/wire/class_port_info.hpp>
 #include <srpadm/wire/message.hpp>
 #include <srpadm/wire/sa_records.hpp>
-#include <srpadm/text.hpp>
 
 namespace srpadm::discovery {
 
@@ -202,11 +202,11 @@ void Scan::start() {
         return;
     }
     if (attrs_.state != model::PortState::active) {
-        fatal(
-            Errc::port_state,
-            fmt::format("port {} is {} (state {}), not ACTIVE: check its link and that a "
-                        "subnet manager runs on the fabric",
-                        port, model::port_state_name(attrs_.state), static_cast<int>(attrs_.state)));
+        fatal(Errc::port_state,
+              fmt::format("port {} is {} (state {}), not ACTIVE: check its link and that a "
+                          "subnet manager runs on the fabric",
+                          port, model::port_state_name(attrs_.state),
+                          static_cast<int>(attrs_.state)));
         return;
     }
     if (attrs_.lid == 0 || attrs_.sm_lid == 0) {

@@ -112,8 +112,8 @@ Result<UmadDevice> parse_umad_name(std::string_view text, const std::vector<Umad
     if (name.substr(0, kUmadDevDir.size()) == kUmadDevDir) {
         name.remove_prefix(kUmadDevDir.size());
     }
-    const auto index =
-        name.substr(0, 4) == "umad" ? text::parse_number<unsigned>(name.substr(4)) : std::optional<unsigned>{};
+    const auto index = name.substr(0, 4) == "umad" ? text::parse_number<unsigned>(name.substr(4))
+                                                   : std::optional<unsigned>{};
     if (!index) {
         return fail(Errc::usage, fmt::format("option --umad-device: '{}' is not "
                                              "/dev/infiniband/umadN or umadN",
@@ -217,7 +217,8 @@ Result<LocalPort> read_local_port(const Sysfs& sysfs, std::string_view ca, unsig
     a.lmc = static_cast<std::uint8_t>(*lmc);
     a.sm_lid = static_cast<Lid>(*sm_lid);
     a.sm_sl = static_cast<std::uint8_t>(*sm_sl);
-    a.state = *state <= kStateActive ? static_cast<model::PortState>(*state) : model::PortState::nop;
+    a.state =
+        *state <= kStateActive ? static_cast<model::PortState>(*state) : model::PortState::nop;
     a.phys_state = static_cast<std::uint8_t>(*phys);
     a.capability_mask = static_cast<std::uint32_t>(*cap);
 
@@ -274,8 +275,9 @@ Result<std::vector<UmadDevice>> umad_devices(const Sysfs& sysfs) {
     }
     std::vector<UmadDevice> out;
     for (const auto& name : *names) {
-        const auto index =
-            name.substr(0, 4) == "umad" ? text::parse_number<unsigned>(name.substr(4)) : std::optional<unsigned>{};
+        const auto index = name.substr(0, 4) == "umad"
+                               ? text::parse_number<unsigned>(name.substr(4))
+                               : std::optional<unsigned>{};
         if (!index) {
             continue;  // abi_version, issmN
         }

@@ -9,7 +9,8 @@
 
 namespace srpadm::mad {
 
-std::vector<PortEventKind> port_changes(const model::PortAttributes& before, const model::PortAttributes& after) {
+std::vector<PortEventKind> port_changes(const model::PortAttributes& before,
+                                        const model::PortAttributes& after) {
     std::vector<PortEventKind> out;
     const bool was_active = before.state == model::PortState::active;
     const bool is_active = after.state == model::PortState::active;
@@ -36,7 +37,8 @@ std::vector<PortEventKind> port_changes(const model::PortAttributes& before, con
     return out;
 }
 
-PortWatcher::PortWatcher(runtime::EventLoop& loop, Reader reader, runtime::Duration interval, Handler handler)
+PortWatcher::PortWatcher(runtime::EventLoop& loop, Reader reader, runtime::Duration interval,
+                         Handler handler)
     : loop_(loop),
       reader_(std::move(reader)),
       interval_(std::max(interval, runtime::Duration(std::chrono::milliseconds(1)))),
@@ -90,8 +92,8 @@ void PortWatcher::poll() {
 }
 
 bool port_usable(const model::PortAttributes& port) {
-    return port.link_layer != model::LinkLayer::ethernet && port.state == model::PortState::active &&
-           port.lid != 0 && port.sm_lid != 0;
+    return port.link_layer != model::LinkLayer::ethernet &&
+           port.state == model::PortState::active && port.lid != 0 && port.sm_lid != 0;
 }
 
 namespace {
@@ -105,9 +107,11 @@ std::string waiting_for(const model::PortAttributes& port) {
 
 }  // namespace
 
-Result<model::PortAttributes> wait_until_usable(runtime::EventLoop& loop, const PortWatcher::Reader& reader,
-                                         runtime::Duration timeout, runtime::Duration interval,
-                                         const std::function<bool()>& stop) {
+Result<model::PortAttributes> wait_until_usable(runtime::EventLoop& loop,
+                                                const PortWatcher::Reader& reader,
+                                                runtime::Duration timeout,
+                                                runtime::Duration interval,
+                                                const std::function<bool()>& stop) {
     // The watcher's first read is the check for a port that is usable already; after that it
     // reads the port every interval, and each read is a moment to look at what it read last.
     PortWatcher watcher(loop, reader, interval, {});

@@ -1042,7 +1042,8 @@ void FabricReader::assign_lids() {
                 queue.push_back(p.peer_node);
             }
             if (!node.is_end_port(p)) {
-                p.state = p.peer_node != kNoNode ? model::PortState::active : model::PortState::down;
+                p.state =
+                    p.peer_node != kNoNode ? model::PortState::active : model::PortState::down;
                 continue;
             }
             const bool up =

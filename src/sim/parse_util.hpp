@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include <srpadm/runtime/clock.hpp>
 #include <srpadm/result.hpp>
+#include <srpadm/runtime/clock.hpp>
 
 namespace srpadm::sim::parse {
 

@@ -44,7 +44,8 @@ Result<model::PortAttributes> SimEndpoint::port_attributes() {
     return a;
 }
 
-void SimEndpoint::send(mad::MadRequest request, runtime::TimePoint deadline, mad::MadCallback done) {
+void SimEndpoint::send(mad::MadRequest request, runtime::TimePoint deadline,
+                       mad::MadCallback done) {
     const std::uint32_t tid = tracker_.start(request.mad, deadline, std::move(done));
     if (fabric_ == nullptr) {
         tracker_.fail_send(tid, "the simulated fabric is gone");

@@ -408,7 +408,8 @@ Result<void> SimFabric::apply(const FabricEvent& event) {
         if (auto r = check(port); !r) {
             return r;
         }
-        fabric_.port(port).state = up != nullptr ? model::PortState::active : model::PortState::down;
+        fabric_.port(port).state =
+            up != nullptr ? model::PortState::active : model::PortState::down;
         if (SimEndpoint* endpoint = endpoint_at(port)) {
             if (down != nullptr) {
                 endpoint->fail_outstanding("the local port went down");

@@ -237,7 +237,8 @@ Result<void> UmadEndpoint::write(int agent, const mad::MadAddress& to,
     return {};
 }
 
-void UmadEndpoint::send(mad::MadRequest request, runtime::TimePoint deadline, mad::MadCallback done) {
+void UmadEndpoint::send(mad::MadRequest request, runtime::TimePoint deadline,
+                        mad::MadCallback done) {
     // The loop must not finish while this MAD is in flight; the tracker completes every
     // request exactly once (answer, deadline, error or close), which releases it.
     loop_.hold();

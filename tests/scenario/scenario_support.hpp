@@ -18,10 +18,10 @@
 #include <gtest/gtest.h>
 
 #include <srpadm/discovery/discovery.hpp>
-#include <srpadm/runtime/clock.hpp>
-#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/model/login.hpp>
 #include <srpadm/model/target.hpp>
+#include <srpadm/runtime/clock.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/sim/fabric_file.hpp>
 #include <srpadm/sim/faults.hpp>
 #include <srpadm/sim/generator.hpp>

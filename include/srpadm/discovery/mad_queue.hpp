@@ -17,7 +17,7 @@ namespace srpadm::discovery {
 
 struct RetryPolicy {
     runtime::Duration timeout = std::chrono::milliseconds(1000);  // per attempt
-    unsigned retries = 3;                                     // attempts = retries + 1
+    unsigned retries = 3;                                         // attempts = retries + 1
     runtime::Duration backoff = std::chrono::milliseconds(100);   // before the first retry
     runtime::Duration backoff_max = std::chrono::milliseconds(2000);
 };

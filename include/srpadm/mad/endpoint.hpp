@@ -20,9 +20,9 @@
 #include <vector>
 
 #include <srpadm/model/port.hpp>
+#include <srpadm/result.hpp>
 #include <srpadm/runtime/clock.hpp>
 #include <srpadm/runtime/event_loop.hpp>
-#include <srpadm/result.hpp>
 #include <srpadm/types.hpp>
 #include <srpadm/wire/mad.hpp>
 

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include <srpadm/mad/endpoint.hpp>
-#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/result.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 
 namespace srpadm::mad {
 
@@ -25,7 +25,8 @@ namespace srpadm::mad {
 // Leaving ACTIVE is port_down, reaching it is port_active; other state steps (DOWN → INIT →
 // ARMED) are not events. While the port is not ACTIVE, LID and SM changes are not reported
 // either (the SM is still assigning them); they show up with the port_active that follows.
-std::vector<PortEventKind> port_changes(const model::PortAttributes& before, const model::PortAttributes& after);
+std::vector<PortEventKind> port_changes(const model::PortAttributes& before,
+                                        const model::PortAttributes& after);
 
 class PortWatcher {
   public:
@@ -35,7 +36,8 @@ class PortWatcher {
     // Reads the port once now (the baseline; a failed read counts as a port that is down) and
     // then every `interval`. The repeating timer keeps EventLoop::run() from returning, so a
     // watcher belongs to a loop that runs until it is stopped (the daemon's).
-    PortWatcher(runtime::EventLoop& loop, Reader reader, runtime::Duration interval, Handler handler);
+    PortWatcher(runtime::EventLoop& loop, Reader reader, runtime::Duration interval,
+                Handler handler);
     ~PortWatcher();
     PortWatcher(const PortWatcher&) = delete;
     PortWatcher& operator=(const PortWatcher&) = delete;
@@ -71,8 +73,10 @@ bool port_usable(const model::PortAttributes& port);
 // when `stop()` turns true (checked after every read). Returns the usable attributes;
 // Errc::port_state when `timeout` passed first (the message says what the port was waiting
 // for), Errc::cancelled when stopped. A port that is usable at the first read returns at once.
-Result<model::PortAttributes> wait_until_usable(runtime::EventLoop& loop, const PortWatcher::Reader& reader,
-                                         runtime::Duration timeout, runtime::Duration interval,
-                                         const std::function<bool()>& stop = {});
+Result<model::PortAttributes> wait_until_usable(runtime::EventLoop& loop,
+                                                const PortWatcher::Reader& reader,
+                                                runtime::Duration timeout,
+                                                runtime::Duration interval,
+                                                const std::function<bool()>& stop = {});
 
 }  // namespace srpadm::mad

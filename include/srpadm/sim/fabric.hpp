@@ -146,7 +146,8 @@ struct LatencyModel {
     runtime::Duration sa = std::chrono::microseconds(200);
     runtime::Duration dm = std::chrono::microseconds(50);
     runtime::Duration other = std::chrono::microseconds(50);
-    runtime::Duration sa_per_segment = std::chrono::nanoseconds(0);  // per RMPP segment after the first
+    runtime::Duration sa_per_segment =
+        std::chrono::nanoseconds(0);  // per RMPP segment after the first
 };
 
 // A local port a SimEndpoint can open.

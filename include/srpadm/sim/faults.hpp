@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include <srpadm/runtime/clock.hpp>
 #include <srpadm/result.hpp>
+#include <srpadm/runtime/clock.hpp>
 #include <srpadm/types.hpp>
 
 namespace srpadm::sim {
@@ -43,8 +43,8 @@ std::optional<FaultAction> fault_action_from_name(std::string_view name);
 
 struct FaultRule {
     FaultAction action = FaultAction::drop;
-    runtime::Duration delay{};    // for delay
-    std::uint32_t value = 0;  // status, byte counts, record counts, field values
+    runtime::Duration delay{};  // for delay
+    std::uint32_t value = 0;    // status, byte counts, record counts, field values
 
     // Matching: an unset field matches anything.
     std::optional<std::uint8_t> mgmt_class;

@@ -19,8 +19,8 @@
 #include <vector>
 
 #include <srpadm/mad/endpoint.hpp>
-#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/result.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/sim/agents.hpp>
 #include <srpadm/sim/events.hpp>
 #include <srpadm/sim/fabric.hpp>

@@ -3,8 +3,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 
 namespace srpadm::runtime {
 
@@ -15,35 +13,29 @@ class Clock {
   public:
     virtual ~Clock() = default;
     virtual TimePoint now() const = 0;
-    // Blocks until `when`, or until `cv` is notified; called with `lock` held.
-    // A virtual clock does not block: it moves its time to `when` and returns.
-    virtual void wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                            TimePoint when) = 0;
+    // A virtual clock only moves when the event loop moves it (VirtualClock::advance_to): the
+    // loop never sleeps for its timers there, and code that would wait in real time for a
+    // duration of this clock (a fake worker) can tell.
+    virtual bool is_virtual() const { return false; }
 };
 
 class SteadyClock final : public Clock {
   public:
     TimePoint now() const override { return std::chrono::steady_clock::now(); }
-    void wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& cv,
-                    TimePoint when) override {
-        cv.wait_until(lock, when);
-    }
 };
 
+// Not synchronised: the loop's thread reads and moves it.
 class VirtualClock final : public Clock {
   public:
     explicit VirtualClock(TimePoint start = TimePoint{}) : now_(start) {}
     TimePoint now() const override { return now_; }
+    bool is_virtual() const override { return true; }
     void advance_to(TimePoint when) {
         if (when > now_) {
             now_ = when;
         }
     }
     void advance(Duration d) { now_ += d; }
-    void wait_until(std::unique_lock<std::mutex>& /*lock*/, std::condition_variable& /*cv*/,
-                    TimePoint when) override {
-        advance_to(when);
-    }
 
   private:
     TimePoint now_;

@@ -237,21 +237,23 @@ Result<void> UmadEndpoint::write(int agent, const mad::MadAddress& to,
     return {};
 }
 
-void UmadEndpoint::send(mad::MadRequest request, runtime::TimePoint deadline, mad::MadCallback done) {
+void UmadEndpoint::send(mad::MadRequest request, runtime::TimePoint deadline,
+                        mad::MadCallback done) {
     // The loop must not finish while this MAD is in flight; the tracker completes every
     // request exactly once (answer, deadline, error or close), which releases it.
     loop_.hold();
     runtime::EventLoop* loop = &loop_;
-    const std::uint32_t tid =
-        tracker_.start(request.mad, deadline, [loop, done = std::move(done)](mad::MadResult r) {
-            done(std::move(r));
-            loop->release();
-        });
+    const wire::MadHeader header = wire::header_of(request.mad);
+    const std::uint32_t tid = tracker_.start(request.mad, header, deadline,
+                                             [loop, done = std::move(done)](mad::MadResult r) {
+                                                 done(std::move(r));
+                                                 loop->release();
+                                             });
     if (!closed_.empty()) {
         tracker_.fail_all(mad::MadError{Errc::port_state, 0, closed_});
         return;
     }
-    const std::uint8_t mgmt_class = request.mad[1];
+    const std::uint8_t mgmt_class = header.mgmt_class;
     const int agent = agent_for(mgmt_class);
     if (agent < 0 || fd_ < 0) {
         tracker_.fail_send(tid, fmt::format("no umad agent for management class 0x{:02x} on {}",
@@ -279,15 +281,16 @@ Result<void> UmadEndpoint::send_unanswered(const mad::MadAddress& to, const mad:
 
 Result<void> UmadEndpoint::send_unanswered(const mad::MadAddress& to,
                                            std::span<const std::uint8_t> mad) {
-    if (mad.size() < wire::MadHeader::kWireSize) {
+    const auto header = wire::MadHeader::decode(mad);
+    if (!header) {
         return fail(Errc::send_failed,
                     fmt::format("a MAD of {} bytes has no whole header", mad.size()));
     }
-    const int agent = agent_for(mad[1]);
+    const int agent = agent_for(header->mgmt_class);
     if (agent < 0 || fd_ < 0) {
         return fail(Errc::send_failed,
-                    fmt::format("no umad agent for management class 0x{:02x} on {}", mad[1],
-                                port_label(selected_)));
+                    fmt::format("no umad agent for management class 0x{:02x} on {}",
+                                header->mgmt_class, port_label(selected_)));
     }
     return write(agent, to, mad, 0);
 }
@@ -376,7 +379,7 @@ void UmadEndpoint::deliver(Received received) {
         }
         return;
     }
-    tracker_.complete(std::move(received.response));
+    tracker_.complete(std::move(received.response), *header);
 }
 
 }  // namespace srpadm::umad

@@ -6,12 +6,14 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <infiniband/umad.h>
 
+#include <srpadm/umad/delivered.hpp>
 #include <srpadm/umad/umad_endpoint.hpp>
 #include <srpadm/wire/mad.hpp>
 
@@ -53,6 +55,12 @@ std::vector<std::uint8_t> served_methods(const UmadOptions& options, std::uint8_
         }
     }
     return out;
+}
+
+// Whether ibsim's libumad2sim.so stands in for the kernel in this process: it exports
+// sim_client_init (umad2sim/sim_client.c), which no libibumad does.
+bool under_libumad2sim() {
+    return ::dlsym(RTLD_DEFAULT, "sim_client_init") != nullptr;
 }
 
 }  // namespace
@@ -104,6 +112,16 @@ Result<std::unique_ptr<UmadEndpoint>> UmadEndpoint::open(runtime::EventLoop& loo
                             : ""));
     }
     ep->fd_ = fd;
+    if (under_libumad2sim()) {
+        // After umad_open_port(): umad_size() is 64 only once the port has P_Key indexes
+        // enabled (libibumad's new_user_mad_api; 56 before), and libumad2sim's umad2sim_read()
+        // uses the same value.
+        ep->delivered_limit_ = umad2sim_delivered_bytes(umad_size());
+        ep->notes_.push_back(fmt::format(
+            "libumad2sim (ibsim) delivers only the first {} bytes of each MAD it receives; the "
+            "bytes after them read as zero",
+            ep->delivered_limit_));
+    }
     auto registered = ep->register_agents(options);
     if (!registered) {
         return Unexpected(registered.error());
@@ -326,6 +344,9 @@ void UmadEndpoint::receive_loop() {
             Received r;
             r.status = static_cast<std::uint32_t>(umad_status(umad));
             r.response.mad.assign(bytes, bytes + n);
+            if (delivered_limit_ != 0 && clear_undelivered(r.response.mad, delivered_limit_)) {
+                cut_.fetch_add(1);
+            }
             r.response.slid = ntohs(addr->lid);
             r.response.sqpn = ntohl(addr->qpn);
             r.response.pkey_index = addr->pkey_index;

@@ -10,7 +10,10 @@
 //                                answers it with a ReportResp; unsubscribes when standard
 //                                input says "unsubscribe" or ends, or on SIGTERM
 //   dm LID                       DM IOUnitInfo, each present slot's IOControllerProfile and
-//                                its ServiceEntries in blocks of four
+//                                its ServiceEntries in blocks of four; each line also gives
+//                                how many received MADs the endpoint has cut so far
+//                                (cut_mads: libumad2sim delivers 224 bytes of each); the
+//                                IOUnitInfo line gives the endpoint's notes
 //   dm-get LID DEADLINE_MS       one DM IOUnitInfo Get with that deadline; prints the outcome
 //                                and the time it took
 //   dm-responder FABRIC [--silent]   answers DM requests to this port from the target that
@@ -318,6 +321,7 @@ auto dm_get(Client& c, Lid lid, std::uint16_t attr_id, std::uint32_t attr_mod, c
     const auto r = exchange(*c.ep, dm_to(lid), wire::build_dm_get(attr_id, attr_mod, 0));
     line = Client::result_json(r);
     line["attr"] = name;
+    line["cut_mads"] = c.ep->cut_mads();
     if (!r) {
         return fail(r.error().code, r.error().message);
     }
@@ -334,6 +338,7 @@ int cmd_dm(Client& c, Lid lid) {
     json j;
     auto iou = dm_get(c, lid, wire::dm_attr::io_unit_info, 0, "IOUnitInfo", j,
                       [](auto data) { return wire::IoUnitInfo::decode(data); });
+    j["notes"] = c.ep->notes();
     if (iou) {
         j["change_id"] = iou->change_id;
         j["max_controllers"] = iou->max_controllers;

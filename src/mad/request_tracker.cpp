@@ -3,26 +3,13 @@
 #include <fmt/format.h>
 
 #include <srpadm/mad/request_tracker.hpp>
+#include <srpadm/wire/mad.hpp>
 
 namespace srpadm::mad {
 namespace {
 
-constexpr std::size_t kHeaderSize = 24;
-constexpr std::uint8_t kResponseBit = 0x80;
-constexpr std::uint16_t kStatusBusy = 0x0001;
-constexpr std::uint8_t kSaClass = 0x03;
-
-std::uint16_t be16(const std::uint8_t* p) {
-    return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
-}
-
-std::uint32_t be32(const std::uint8_t* p) {
-    return (static_cast<std::uint32_t>(p[0]) << 24) | (static_cast<std::uint32_t>(p[1]) << 16) |
-           (static_cast<std::uint32_t>(p[2]) << 8) | p[3];
-}
-
 std::size_t class_slot(std::uint8_t mgmt_class) {
-    return mgmt_class == kSaClass ? 0 : 1;
+    return mgmt_class == wire::mgmt_class::subn_adm ? 0 : 1;
 }
 
 }  // namespace
@@ -37,17 +24,19 @@ RequestTracker::~RequestTracker() {
 }
 
 std::uint32_t RequestTracker::start(MadBuffer& mad, runtime::TimePoint deadline, MadCallback done) {
+    return start(mad, wire::header_of(mad), deadline, std::move(done));
+}
+
+std::uint32_t RequestTracker::start(MadBuffer& mad, const wire::MadHeader& header,
+                                    runtime::TimePoint deadline, MadCallback done) {
     std::uint32_t tid = next_tid_++;
     while (tid == 0 || pending_.count(tid) != 0) {
         tid = next_tid_++;
     }
-    for (std::size_t i = 0; i < 4; ++i) {
-        mad[8 + i] = 0;
-        mad[12 + i] = static_cast<std::uint8_t>(tid >> (24 - 8 * i));
-    }
+    wire::set_tid(mad, tid);  // the upper 32 bits zero: the kernel and umad2sim write them
     Pending p;
-    p.mgmt_class = mad[1];
-    p.attr_id = be16(&mad[16]);
+    p.mgmt_class = header.mgmt_class;
+    p.attr_id = header.attr_id;
     p.done = std::move(done);
     p.timer = loop_.at(deadline, [this, tid] {
         auto it = pending_.find(tid);
@@ -59,7 +48,7 @@ std::uint32_t RequestTracker::start(MadBuffer& mad, runtime::TimePoint deadline,
         finish(it, tl::unexpected(MadError{Errc::timeout, 0, "no response before the deadline"}));
     });
     pending_.emplace(tid, std::move(p));
-    ++stats_.requests_sent[class_slot(mad[1])];
+    ++stats_.requests_sent[class_slot(header.mgmt_class)];
     stats_.outstanding = pending_.size();
     if (stats_.outstanding > stats_.peak_outstanding) {
         stats_.peak_outstanding = stats_.outstanding;
@@ -68,33 +57,41 @@ std::uint32_t RequestTracker::start(MadBuffer& mad, runtime::TimePoint deadline,
 }
 
 bool RequestTracker::complete(MadResponse response) {
-    const auto& m = response.mad;
-    if (m.size() < kHeaderSize || (m[3] & kResponseBit) == 0) {
+    const auto header = wire::MadHeader::decode(response.mad);
+    if (!header) {
+        ++stats_.unmatched;  // shorter than a MAD header
+        return false;
+    }
+    return complete(std::move(response), *header);
+}
+
+bool RequestTracker::complete(MadResponse response, const wire::MadHeader& header) {
+    if (!header.response) {
         ++stats_.unmatched;
         return false;
     }
-    const std::uint32_t tid = be32(&m[12]);
+    const auto tid = static_cast<std::uint32_t>(header.tid);  // the low 32 bits are ours
     auto it = pending_.find(tid);
-    if (it == pending_.end() || it->second.mgmt_class != m[1]) {
+    if (it == pending_.end() || it->second.mgmt_class != header.mgmt_class) {
         ++stats_.unmatched;
         return false;
     }
-    stats_.response_segments[class_slot(m[1])] += wire_segments(m[1], m.size());
-    const std::uint16_t status = be16(&m[4]);
-    const std::uint16_t attr = be16(&m[16]);
+    stats_.response_segments[class_slot(header.mgmt_class)] +=
+        wire_segments(header.mgmt_class, response.mad.size());
+    const std::uint16_t status = header.status;
     if (status != 0) {
         ++stats_.status_errors;
-        const Errc code = (status & kStatusBusy) != 0 ? Errc::busy : Errc::mad_status;
+        const Errc code = wire::status_busy(status) ? Errc::busy : Errc::mad_status;
         finish(it,
                tl::unexpected(MadError{code, status, fmt::format("MAD status 0x{:04x}", status)}));
         return true;
     }
-    if (attr != it->second.attr_id) {
+    if (header.attr_id != it->second.attr_id) {
         ++stats_.status_errors;
         finish(it, tl::unexpected(MadError{
                        Errc::malformed, 0,
                        fmt::format("response attribute 0x{:04x} does not match request 0x{:04x}",
-                                   attr, it->second.attr_id)}));
+                                   header.attr_id, it->second.attr_id)}));
         return true;
     }
     ++stats_.responses_ok;

@@ -156,17 +156,15 @@ ClassStats& SimFabric::class_stats(std::uint8_t mgmt_class) {
 }
 
 void SimFabric::submit(SimEndpoint& from, const mad::MadRequest& request) {
-    const auto header = wire::MadHeader::decode(request.mad);
-    const std::uint8_t mgmt_class = request.mad[1];
+    const wire::MadHeader header = wire::header_of(request.mad);
+    const std::uint8_t mgmt_class = header.mgmt_class;
     ClassStats& cs = class_stats(mgmt_class);
     ++cs.requests;
     RequestKey key;
     key.mgmt_class = mgmt_class;
     key.dlid = request.to.dlid;
-    if (header) {
-        key.attr_id = header->attr_id;
-        key.method = header->method_byte();
-    }
+    key.attr_id = header.attr_id;
+    key.method = header.method_byte();
     auto fired = faults_.fire(key);
     ++cs.outstanding;
     cs.peak_outstanding = std::max(cs.peak_outstanding, cs.outstanding);
@@ -177,12 +175,13 @@ void SimFabric::submit(SimEndpoint& from, const mad::MadRequest& request) {
         latency = fabric_.latency.dm;
     }
     timer(loop_.now() + latency,
-          [this, id = from.id(), request, fired = std::move(fired)]() mutable {
-              respond(id, request, fired);
+          [this, id = from.id(), request, header, fired = std::move(fired)]() mutable {
+              respond(id, request, header, fired);
           });
 }
 
 std::optional<Bytes> SimFabric::answer(PortRef from, const mad::MadRequest& request,
+                                       const wire::MadHeader& header,
                                        const std::vector<const FaultRule*>& faults) {
     const Port& src = fabric_.port(from);
     const auto dest_ref = fabric_.by_lid(request.to.dlid);
@@ -200,7 +199,7 @@ std::optional<Bytes> SimFabric::answer(PortRef from, const mad::MadRequest& requ
         return std::nullopt;
     }
     const std::span<const std::uint8_t> mad(request.mad);
-    const std::uint8_t mgmt_class = mad[1];
+    const std::uint8_t mgmt_class = header.mgmt_class;
     if (mgmt_class == wire::mgmt_class::subn_adm && *dest_ref == fabric_.sm) {
         return sa_.handle(from, mad);
     }
@@ -222,13 +221,14 @@ std::optional<Bytes> SimFabric::answer(PortRef from, const mad::MadRequest& requ
 }
 
 void SimFabric::respond(std::uint64_t endpoint, const mad::MadRequest& request,
+                        const wire::MadHeader& header,
                         const std::vector<const FaultRule*>& faults) {
-    const std::uint8_t mgmt_class = request.mad[1];
+    const std::uint8_t mgmt_class = header.mgmt_class;
     ClassStats& cs = class_stats(mgmt_class);
     const auto it = endpoints_.find(endpoint);
     std::optional<Bytes> reply;
     if (it != endpoints_.end() && !has(faults, FaultAction::drop)) {
-        reply = answer(it->second->port(), request, faults);
+        reply = answer(it->second->port(), request, header, faults);
     }
     if (!reply) {
         --cs.outstanding;

@@ -6,12 +6,14 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <infiniband/umad.h>
 
+#include <srpadm/umad/delivered.hpp>
 #include <srpadm/umad/umad_endpoint.hpp>
 #include <srpadm/wire/mad.hpp>
 
@@ -53,6 +55,12 @@ std::vector<std::uint8_t> served_methods(const UmadOptions& options, std::uint8_
         }
     }
     return out;
+}
+
+// Whether ibsim's libumad2sim.so stands in for the kernel in this process: it exports
+// sim_client_init (umad2sim/sim_client.c), which no libibumad does.
+bool under_libumad2sim() {
+    return ::dlsym(RTLD_DEFAULT, "sim_client_init") != nullptr;
 }
 
 }  // namespace
@@ -104,6 +112,16 @@ Result<std::unique_ptr<UmadEndpoint>> UmadEndpoint::open(runtime::EventLoop& loo
                             : ""));
     }
     ep->fd_ = fd;
+    if (under_libumad2sim()) {
+        // After umad_open_port(): umad_size() is 64 only once the port has P_Key indexes
+        // enabled (libibumad's new_user_mad_api; 56 before), and libumad2sim's umad2sim_read()
+        // uses the same value.
+        ep->delivered_limit_ = umad2sim_delivered_bytes(umad_size());
+        ep->notes_.push_back(fmt::format(
+            "libumad2sim (ibsim) delivers only the first {} bytes of each MAD it receives; the "
+            "bytes after them read as zero",
+            ep->delivered_limit_));
+    }
     auto registered = ep->register_agents(options);
     if (!registered) {
         return Unexpected(registered.error());
@@ -243,16 +261,17 @@ void UmadEndpoint::send(mad::MadRequest request, runtime::TimePoint deadline,
     // request exactly once (answer, deadline, error or close), which releases it.
     loop_.hold();
     runtime::EventLoop* loop = &loop_;
-    const std::uint32_t tid =
-        tracker_.start(request.mad, deadline, [loop, done = std::move(done)](mad::MadResult r) {
-            done(std::move(r));
-            loop->release();
-        });
+    const wire::MadHeader header = wire::header_of(request.mad);
+    const std::uint32_t tid = tracker_.start(request.mad, header, deadline,
+                                             [loop, done = std::move(done)](mad::MadResult r) {
+                                                 done(std::move(r));
+                                                 loop->release();
+                                             });
     if (!closed_.empty()) {
         tracker_.fail_all(mad::MadError{Errc::port_state, 0, closed_});
         return;
     }
-    const std::uint8_t mgmt_class = request.mad[1];
+    const std::uint8_t mgmt_class = header.mgmt_class;
     const int agent = agent_for(mgmt_class);
     if (agent < 0 || fd_ < 0) {
         tracker_.fail_send(tid, fmt::format("no umad agent for management class 0x{:02x} on {}",
@@ -280,15 +299,16 @@ Result<void> UmadEndpoint::send_unanswered(const mad::MadAddress& to, const mad:
 
 Result<void> UmadEndpoint::send_unanswered(const mad::MadAddress& to,
                                            std::span<const std::uint8_t> mad) {
-    if (mad.size() < wire::MadHeader::kWireSize) {
+    const auto header = wire::MadHeader::decode(mad);
+    if (!header) {
         return fail(Errc::send_failed,
                     fmt::format("a MAD of {} bytes has no whole header", mad.size()));
     }
-    const int agent = agent_for(mad[1]);
+    const int agent = agent_for(header->mgmt_class);
     if (agent < 0 || fd_ < 0) {
         return fail(Errc::send_failed,
-                    fmt::format("no umad agent for management class 0x{:02x} on {}", mad[1],
-                                port_label(selected_)));
+                    fmt::format("no umad agent for management class 0x{:02x} on {}",
+                                header->mgmt_class, port_label(selected_)));
     }
     return write(agent, to, mad, 0);
 }
@@ -324,6 +344,9 @@ void UmadEndpoint::receive_loop() {
             Received r;
             r.status = static_cast<std::uint32_t>(umad_status(umad));
             r.response.mad.assign(bytes, bytes + n);
+            if (delivered_limit_ != 0 && clear_undelivered(r.response.mad, delivered_limit_)) {
+                cut_.fetch_add(1);
+            }
             r.response.slid = ntohs(addr->lid);
             r.response.sqpn = ntohl(addr->qpn);
             r.response.pkey_index = addr->pkey_index;
@@ -377,7 +400,7 @@ void UmadEndpoint::deliver(Received received) {
         }
         return;
     }
-    tracker_.complete(std::move(received.response));
+    tracker_.complete(std::move(received.response), *header);
 }
 
 }  // namespace srpadm::umad

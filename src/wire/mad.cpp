@@ -148,6 +148,18 @@ std::array<std::uint8_t, MadHeader::kWireSize> MadHeader::encode() const {
     return detail::encode_fields(*this, kMadHeaderFields);
 }
 
+MadHeader header_of(const MadBuffer& mad) {
+    MadHeader h;
+    detail::FieldReader reader(mad);
+    kMadHeaderFields(h, reader);
+    return h;
+}
+
+void set_tid(MadBuffer& mad, std::uint64_t tid) {
+    ByteWriter writer(mad);
+    writer.number(lm::tid, tid);
+}
+
 Result<void> check_status(const MadHeader& header, std::string_view what) {
     if (header.status == 0) {
         return {};

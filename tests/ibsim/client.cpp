@@ -6,11 +6,15 @@
 //   node-record LID              SA NodeRecord Get by LID
 //   port-info-record LID         SA PortInfoRecord Get by LID
 //   path-record SLID DLID        SA PathRecord Get (SLID, DLID, P_Key 0xffff)
-//   subscriber                   subscribes to traps 64 and 65, prints every Report and
-//                                answers it with a ReportResp; unsubscribes when standard
-//                                input says "unsubscribe" or ends, or on SIGTERM
+//   subscriber                   subscribes to traps 64 and 65 with discovery::TrapSubscriber
+//                                (which answers every Report with a ReportResp) and prints
+//                                each Report; unsubscribes when standard input says
+//                                "unsubscribe" or ends, or on SIGTERM, then prints its counters
 //   dm LID                       DM IOUnitInfo, each present slot's IOControllerProfile and
-//                                its ServiceEntries in blocks of four
+//                                its ServiceEntries in blocks of four; each line also gives
+//                                how many received MADs the endpoint has cut so far
+//                                (cut_mads: libumad2sim delivers 224 bytes of each); the
+//                                IOUnitInfo line gives the endpoint's notes
 //   dm-get LID DEADLINE_MS       one DM IOUnitInfo Get with that deadline; prints the outcome
 //                                and the time it took
 //   dm-responder FABRIC [--silent]   answers DM requests to this port from the target that
@@ -36,6 +40,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <srpadm/discovery/traps.hpp>
 #include <srpadm/runtime/clock.hpp>
 #include <srpadm/runtime/event_loop.hpp>
 #include <srpadm/sim/agents.hpp>
@@ -128,12 +133,7 @@ struct Client {
         attrs = *a;
         return {};
     }
-    mad::MadAddress sa() const {
-        mad::MadAddress to;
-        to.dlid = attrs.sm_lid;
-        to.sl = attrs.sm_sl;
-        return to;
-    }
+    mad::MadAddress sa() const { return discovery::sa_address(attrs); }
     static json result_json(const mad::MadResult& r) {
         if (!r) {
             return error_json(r.error());
@@ -232,62 +232,77 @@ int cmd_path_record(Client& c, Lid slid, Lid dlid) {
                   });
 }
 
-json inform(Client& c, const wire::InformInfo& info, const char* what) {
-    wire::SaRequest req;
-    req.method = wire::method::set;
-    req.comp_mask = info.srp_daemon_comp_mask();
-    const auto r = exchange(*c.ep, c.sa(), wire::build_sa_request(req, info));
-    json j = Client::result_json(r);
-    j["event"] = what;
-    j["trap"] = info.trap_number;
-    if (r) {
-        if (auto echoed = sa_record<wire::InformInfo>(r)) {
-            j["subscribe"] = echoed->subscribe;
-            j["is_generic"] = echoed->is_generic;
-            j["echoed_trap"] = echoed->trap_number;
+// One subscription result, with the keys ibsim_test.cpp reads: the outcome as result_json
+// gives it, the trap, and what the SA echoed.
+json inform_json(const discovery::SubscriptionResult& r, const char* what) {
+    json j;
+    if (r.ok() || r.outcome == discovery::SubscriptionOutcome::bad_answer) {
+        j = {{"ok", r.ok()}, {"status", r.status}};
+        if (!r.ok()) {
+            j["message"] = r.message;
         }
+    } else {
+        const Errc code = r.outcome == discovery::SubscriptionOutcome::timeout ? Errc::timeout
+                          : r.outcome == discovery::SubscriptionOutcome::refused
+                              ? Errc::mad_status
+                              : Errc::send_failed;
+        j = error_json(mad::MadError{code, r.status, r.message});
+    }
+    j["event"] = what;
+    j["trap"] = r.trap.trap_number;
+    j["attempts"] = r.attempts;
+    if (r.echoed) {
+        j["subscribe"] = r.echoed->subscribe;
+        j["is_generic"] = r.echoed->is_generic;
+        j["echoed_trap"] = r.echoed->trap_number;
     }
     return j;
+}
+
+// Runs subscribe() or unsubscribe() to its end and prints one line per trap.
+void inform(Client& c, discovery::TrapSubscriber& subscriber, bool subscribe,
+            std::span<const wire::TrapSubscription> traps) {
+    std::optional<std::vector<discovery::SubscriptionResult>> results;
+    const auto done = [&results](std::vector<discovery::SubscriptionResult> r) {
+        results = std::move(r);
+    };
+    if (subscribe) {
+        subscriber.subscribe(traps, done);
+    } else {
+        subscriber.unsubscribe(done);
+    }
+    c.loop.run_until([&results] { return results.has_value(); });
+    for (const auto& r : results.value_or(std::vector<discovery::SubscriptionResult>{})) {
+        emit(inform_json(r, subscribe ? "subscribed" : "unsubscribed"));
+    }
 }
 
 int cmd_subscriber(Client& c) {
     const wire::TrapSubscription subs[] = {wire::subscription::gid_in_service,
                                            wire::subscription::gid_out_of_service};
-    c.ep->set_unsolicited_handler([&c](const mad::MadResponse& m) {
-        auto sa = wire::decode_sa_mad(m.mad);
-        if (!sa || sa->header.method_byte() != wire::method::report) {
-            emit({{"event", "unsolicited"},
-                  {"class", m.mad.size() > 1 ? m.mad[1] : 0},
-                  {"method", m.mad.size() > 3 ? m.mad[3] : 0}});
-            return;
-        }
-        json j = {{"event", "report"}, {"slid", m.slid}};
-        if (auto notice = wire::Notice::decode(sa->data)) {
-            j["trap"] = notice->trap_number;
-            j["type"] = notice->type;
-            j["producer_type"] = notice->producer_type;
-            j["issuer_lid"] = notice->issuer_lid;
-            const auto details = notice->details();
-            if (const auto* in = std::get_if<wire::GidInService>(&details)) {
+    discovery::RetryPolicy retry;
+    retry.timeout = kTimeout;
+    retry.retries = 0;
+    discovery::TrapSubscriber subscriber(
+        *c.ep,
+        [](const discovery::TrapEvent& e) {
+            json j = {{"event", "report"},
+                      {"slid", e.from},
+                      {"trap", e.notice.trap_number},
+                      {"type", e.notice.type},
+                      {"producer_type", e.notice.producer_type},
+                      {"issuer_lid", e.notice.issuer_lid},
+                      {"report_resp", e.acknowledged ? "sent" : "failed"},
+                      {"text", discovery::describe(e)}};
+            if (const auto* in = std::get_if<wire::GidInService>(&e.details)) {
                 j["gid"] = in->gid.hex();
-            } else if (const auto* out = std::get_if<wire::GidOutOfService>(&details)) {
+            } else if (const auto* out = std::get_if<wire::GidOutOfService>(&e.details)) {
                 j["gid"] = out->gid.hex();
             }
-        } else {
-            j["decode_error"] = notice.error().message;
-        }
-        mad::MadAddress to;
-        to.dlid = m.slid;
-        to.qpn = m.sqpn;
-        to.pkey_index = m.pkey_index;
-        const auto resp = wire::report_response(m.mad);
-        const auto sent = resp ? c.ep->send_unanswered(to, *resp) : Result<void>{};
-        j["report_resp"] = resp && sent ? "sent" : "failed";
-        emit(j);
-    });
-    for (const auto& s : subs) {
-        emit(inform(c, wire::InformInfo::subscribe_to(s), "subscribed"));
-    }
+            emit(j);
+        },
+        retry);
+    inform(c, subscriber, true, subs);
     emit({{"ready", true}, {"lid", c.attrs.lid}, {"reports", c.ep->reports_available()}});
     std::atomic<bool> unsubscribe{false};
     std::thread input([&unsubscribe] {
@@ -298,9 +313,16 @@ int cmd_subscriber(Client& c) {
     });
     input.detach();  // it may still wait on a terminal when SIGTERM ends the wait below
     run_until_stopped(c.loop, [&unsubscribe] { return unsubscribe.load(); });
-    for (const auto& s : subs) {
-        emit(inform(c, wire::InformInfo::unsubscribe_from(s, mad::kGsiQpn), "unsubscribed"));
-    }
+    inform(c, subscriber, false, {});
+    const auto& s = subscriber.stats();
+    emit({{"event", "stats"},
+          {"subscribed", s.subscribed},
+          {"unsubscribed", s.unsubscribed},
+          {"reports", s.reports},
+          {"report_resps_sent", s.report_resps_sent},
+          {"report_resps_failed", s.report_resps_failed},
+          {"bad_reports", s.bad_reports},
+          {"dropped", s.dropped}});
     return 0;
 }
 
@@ -318,6 +340,7 @@ auto dm_get(Client& c, Lid lid, std::uint16_t attr_id, std::uint32_t attr_mod, c
     const auto r = exchange(*c.ep, dm_to(lid), wire::build_dm_get(attr_id, attr_mod, 0));
     line = Client::result_json(r);
     line["attr"] = name;
+    line["cut_mads"] = c.ep->cut_mads();
     if (!r) {
         return fail(r.error().code, r.error().message);
     }
@@ -334,6 +357,7 @@ int cmd_dm(Client& c, Lid lid) {
     json j;
     auto iou = dm_get(c, lid, wire::dm_attr::io_unit_info, 0, "IOUnitInfo", j,
                       [](auto data) { return wire::IoUnitInfo::decode(data); });
+    j["notes"] = c.ep->notes();
     if (iou) {
         j["change_id"] = iou->change_id;
         j["max_controllers"] = iou->max_controllers;

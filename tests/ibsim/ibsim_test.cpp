@@ -1,10 +1,10 @@
 // The real UmadEndpoint against real third-party parts: ibsim, OpenSM and libumad2sim.so,
 // with infiniband-diags (ibnetdiscover, smpquery, saquery) as the oracle for what OpenSM
 // configured. Every test gets its own fabric (harness.hpp). Only what fits one 256-byte MAD
-// is asserted (libumad2sim has no RMPP), and nothing past byte 223 of a MAD: libumad2sim
-// 0.10 queues each received MAD in a 288-byte buffer after a 64-byte umad header, so bytes
-// 224-255 arrive as whatever follows that buffer in its heap (the fourth entry of a
-// ServiceEntries block came back as "srpadm.test.thre" with a random service ID).
+// is asserted (libumad2sim has no RMPP). libumad2sim 0.10 queues each received MAD in a
+// 288-byte buffer after a 64-byte umad header, so bytes 224-255 would arrive as whatever
+// follows that buffer in its heap; the endpoint sets them to zero (umad/delivered.hpp), and
+// Umad2simBytesPastWhatItDeliversReadAsZero checks that.
 #include <arpa/inet.h>
 #include <chrono>
 #include <fstream>
@@ -374,6 +374,50 @@ TEST_F(Ibsim, DeviceManagementRoundTrips) {
     EXPECT_EQ(counts["answered"], 4);
 }
 
+TEST_F(Ibsim, Umad2simBytesPastWhatItDeliversReadAsZero) {
+    // The first ServiceEntries block holds four entries; the fourth lies at MAD bytes 208-255
+    // and has a 39-byte name and a non-zero service ID, of which libumad2sim delivers only the
+    // name's first 16 bytes. Every run must see zeros after them, whatever its heap held.
+    const auto ref = model.by_port_guid(kTarget.port_guid());
+    ASSERT_TRUE(ref && model.port(*ref).dm);
+    const auto& services = model.port(*ref).dm->iocs.at(0).services;
+    ASSERT_GE(services.size(), 4U);
+    ASSERT_EQ(services[3].name.size(), 39U);
+    ASSERT_NE(services[3].id, 0U);
+    auto responder = background(kTarget, {"dm-responder", h->fabric_file().string()}, true);
+    ASSERT_TRUE(responder);
+    ASSERT_TRUE(responder->wait_for("\"ready\"")) << responder->errors();
+    constexpr int kRuns = 5;
+    for (int run = 0; run < kRuns; ++run) {
+        const auto lines = client(kInitiator, {"dm", std::to_string(lid(kTarget))});
+        ASSERT_EQ(lines.size(), 4U) << "run " << run;
+        const auto notes = lines[0]["notes"].get<std::vector<std::string>>();
+        EXPECT_EQ(std::count_if(notes.begin(), notes.end(),
+                                [](const std::string& n) {
+                                    return n.find(
+                                               "delivers only the first 224 bytes of each "
+                                               "MAD") != std::string::npos;
+                                }),
+                  1)
+            << lines[0].dump();
+        const auto& b0 = lines[2];
+        ASSERT_TRUE(b0["ok"].get<bool>()) << b0.dump();
+        ASSERT_EQ(b0["entries"].size(), 4U) << b0.dump();
+        for (std::size_t i = 0; i < 3; ++i) {
+            EXPECT_EQ(b0["entries"][i]["name"], services[i].name) << "run " << run;
+            EXPECT_EQ(b0["entries"][i]["id"], hex(services[i].id)) << "run " << run;
+        }
+        EXPECT_EQ(b0["entries"][3]["name"], services[3].name.substr(0, 16)) << "run " << run;
+        EXPECT_EQ(b0["entries"][3]["id"], hex(0)) << "run " << run;
+        // IOUnitInfo, IOControllerProfile and this block: three 256-byte answers, each cut.
+        EXPECT_EQ(b0["cut_mads"], 3) << "run " << run;
+        // The second block's one entry lies in bytes 64-111: whole.
+        EXPECT_EQ(lines[3]["entries"][0]["id"], hex(services[4].id)) << "run " << run;
+    }
+    responder->stop();
+    EXPECT_EQ(json_lines(responder->lines()).back()["answered"], 4 * kRuns);
+}
+
 TEST_F(Ibsim, RequestWithoutResponderEndsByItsDeadline) {
     // A port whose node has no issm client: ibsim cannot deliver the DM request and sends it
     // back at once with status 110, which completes it as a timeout long before its deadline.
@@ -425,8 +469,10 @@ TEST_F(Ibsim, DiscoverPrintsWhatTheDmResponderServes) {
               "id_ext=0002C90300B00030,ioc_guid=0002c90300b00030,"
               "dgid=fe800000000000000002c90300b00031,pkey=ffff,service_id=0002c90300b00030\n")
         << r.describe();
-    // The one note: libumad2sim's fake sysfs has no link_layer.
+    // The notes: libumad2sim's fake sysfs has no link_layer, and it delivers 224 MAD bytes.
     EXPECT_NE(r.err.find("assuming InfiniBand"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("delivers only the first 224 bytes of each MAD"), std::string::npos)
+        << r.err;
 
     const auto listing = h->run(kInitiator.name, {SRPADM_BINARY, "discover", "--port", "ibsim0:1"});
     EXPECT_EQ(listing.exit_code, 0) << listing.describe();

@@ -1,4 +1,6 @@
 // MAD, RMPP and SA headers; MAD status bits and codes.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include <srpadm/wire/mad.hpp>
@@ -132,6 +134,42 @@ TEST(WireStatus, Descriptions) {
     EXPECT_EQ(describe_status(0x0003, mgmt_class::subn_adm), "0x0003 (busy, redirect required)");
     EXPECT_EQ(describe_status(0x0700, mgmt_class::device_mgmt), "0x0700 (class-specific code 7)");
     EXPECT_EQ(describe_status(0x0020, 0x04), "0x0020 (reserved bits set)");
+}
+
+TEST(WireMadHeader, SetTidWritesTheTransactionIdAndNothingElse) {
+    MadBuffer mad{};
+    for (std::size_t i = 0; i < mad.size(); ++i) {
+        mad[i] = static_cast<std::uint8_t>(i);
+    }
+    const MadBuffer before = mad;
+    set_tid(mad, 0x0011223344556677ULL);
+    for (std::size_t i = 0; i < mad.size(); ++i) {
+        if (i < 8 || i >= 16) {
+            EXPECT_EQ(mad[i], before[i]) << "byte " << i;
+        }
+    }
+    const std::uint8_t tid[] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
+    for (std::size_t i = 0; i < 8; ++i) {
+        EXPECT_EQ(mad[8 + i], tid[i]) << "byte " << 8 + i;
+    }
+    // A 32-bit TID, as the request tracker writes it: the upper half zero.
+    set_tid(mad, 0x9abcdef0U);
+    EXPECT_EQ(header_of(mad).tid, 0x9abcdef0U);
+    EXPECT_EQ(mad[8], 0);
+    EXPECT_EQ(mad[11], 0);
+    EXPECT_EQ(mad[12], 0x9a);
+    EXPECT_EQ(mad[15], 0xf0);
+}
+
+TEST(WireMadHeader, HeaderOfAWholeMadIsItsDecodedHeader) {
+    const auto h = MadHeader::request(mgmt_class::device_mgmt, class_version::dm, method::get,
+                                      dm_attr::service_entries, 0x00010300, 0x42);
+    MadBuffer mad{};
+    const auto bytes = h.encode();
+    std::copy(bytes.begin(), bytes.end(), mad.begin());
+    mad[40] = 0xff;  // data bytes do not matter
+    EXPECT_EQ(header_of(mad), h);
+    EXPECT_EQ(header_of(mad), MadHeader::decode(mad).value());
 }
 
 TEST(WireStatus, CheckStatusMapsToErrorCodes) {

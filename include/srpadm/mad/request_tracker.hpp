@@ -19,11 +19,16 @@ class RequestTracker {
     // Writes a fresh TID into the request (low 32 bits; never 0; upper 32 bits zero), records
     // it, counts it as sent and arms its deadline. Returns the TID's low 32 bits.
     std::uint32_t start(MadBuffer& mad, runtime::TimePoint deadline, MadCallback done);
+    // The same with the request's header as the caller decoded it (its TID is not used).
+    std::uint32_t start(MadBuffer& mad, const wire::MadHeader& header, runtime::TimePoint deadline,
+                        MadCallback done);
 
     // Called on the loop thread with a MAD that arrived. If it answers an outstanding request
     // (response bit set, same TID low 32 bits, same class), completes that request and returns
     // true; otherwise counts it as unmatched and returns false.
     bool complete(MadResponse response);
+    // The same with the MAD's header as the caller decoded it.
+    bool complete(MadResponse response, const wire::MadHeader& header);
 
     // The request could not be sent: complete it now with a send error.
     void fail_send(std::uint32_t tid, std::string message);

@@ -100,10 +100,12 @@ class SimFabric {
     };
 
     ClassStats& class_stats(std::uint8_t mgmt_class);
+    // `header`: the request's, decoded once when it was submitted.
     std::optional<Bytes> answer(PortRef from, const mad::MadRequest& request,
+                                const wire::MadHeader& header,
                                 const std::vector<const FaultRule*>& faults);
     void respond(std::uint64_t endpoint, const mad::MadRequest& request,
-                 const std::vector<const FaultRule*>& faults);
+                 const wire::MadHeader& header, const std::vector<const FaultRule*>& faults);
     void deliver_at(runtime::TimePoint when, Delivery delivery, bool reorder);
     void deliver_now(Delivery delivery);
     void send_reports(const Trap& trap);

@@ -17,6 +17,9 @@
 //   it matches the answer; when the kernel gives up first, or ibsim cannot deliver the request,
 //   the MAD comes back with umad status ETIMEDOUT (110) and the request completes at once as a
 //   timeout.
+// - Under libumad2sim only the first 224 bytes of a received MAD are delivered; the receive
+//   thread sets the rest to zero (umad/delivered.hpp), says so in notes() and counts the MADs
+//   it cut.
 // - Destruction stops the receive thread through a flag (it notices within one receive
 //   timeout), completes whatever is outstanding with Errc::port_state, unregisters the agents
 //   and closes the port. Nothing here runs in a signal handler.
@@ -104,6 +107,9 @@ class UmadEndpoint final : public mad::MadEndpoint {
     const std::vector<std::string>& notes() const { return notes_; }
     // umad_recv() failures other than timeouts (the thread goes on after a short pause).
     std::uint64_t receive_errors() const { return receive_errors_.load(); }
+    // Received MADs longer than the transport delivers whole (libumad2sim: 224 bytes, see
+    // umad/delivered.hpp), whose bytes past that were set to zero; 0 with a kernel.
+    std::uint64_t cut_mads() const { return cut_.load(); }
 
   private:
     struct Received;
@@ -136,6 +142,9 @@ class UmadEndpoint final : public mad::MadEndpoint {
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
     std::atomic<bool> stop_{false};
     std::atomic<std::uint64_t> receive_errors_{0};
+    // MAD bytes the transport delivers (0: all of them); set before the receive thread starts.
+    std::size_t delivered_limit_ = 0;
+    std::atomic<std::uint64_t> cut_{0};
     std::thread receiver_;
 };
 

@@ -181,6 +181,11 @@ struct MadHeader {
     friend bool operator==(const MadHeader&, const MadHeader&) = default;
 };
 
+// The header of a whole 256-byte MAD (always there, so no error to return).
+MadHeader header_of(const MadBuffer& mad);
+// Writes `tid` into the MAD's TransactionID field (layout::mad_header::tid), nothing else.
+void set_tid(MadBuffer& mad, std::uint64_t tid);
+
 // Ok when the status is 0; Errc::busy when the busy bit is set; Errc::mad_status otherwise.
 // The message names `what` and describes the status.
 Result<void> check_status(const MadHeader& header, std::string_view what);

@@ -83,7 +83,7 @@ struct ScanFigures {
     std::size_t problems = 0;
 };
 
-// srp_daemon's serial cost for the fabric the report describes (srp_daemon-behavior §2.10,
+// srp_daemon's serial cost for the fabric the report describes (rdma-core srp_daemon/srp_daemon.c,
 // capability-mask SA, one-shot scan): 1 ClassPortInfo + 1 GetTable + per DM port
 // (1 NodeRecord + P PathRecords) + per DM port and shared P_Key (1 IOUnitInfo + per IOC
 // (1 IOControllerProfile + ceil(services / 4) ServiceEntries)), one round trip each.

@@ -3,13 +3,13 @@
 find_package(tl-expected REQUIRED)       # libexpected-dev
 find_package(fmt REQUIRED)               # libfmt-dev (comes with libspdlog-dev)
 find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)           # the write pool's and the umad endpoint's threads
 
 if(NOT SRPADM_FUZZ)
   find_package(spdlog REQUIRED)          # libspdlog-dev
   find_package(CLI11 REQUIRED)           # libcli11-dev
   find_package(nlohmann_json REQUIRED)   # nlohmann-json3-dev
   pkg_check_modules(IBUMAD REQUIRED IMPORTED_TARGET libibumad)  # libibumad-dev
-  find_package(Threads REQUIRED)         # the umad endpoint's receive thread
   if(SRPADM_BUILD_TESTS)
     find_package(GTest REQUIRED)         # googletest
     pkg_check_modules(IBMAD REQUIRED IMPORTED_TARGET libibmad)  # libibmad-dev (test oracle)

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/model/config.hpp>
+#include <srpadm/ops/settings.hpp>
 
 #include "commands.hpp"
 #include "host_options.hpp"
@@ -22,7 +23,7 @@ struct ConfigArgs {
 };
 
 ExitStatus validate(const ConfigArgs& args, bool file_given) {
-    const auto sources = file_sources();
+    const auto sources = ops::file_sources();
     auto config = model::load_config(args.file, file_given, sources);
     if (!config) {
         return report(config.error());
@@ -50,7 +51,7 @@ ExitStatus validate(const ConfigArgs& args, bool file_given) {
 }
 
 ExitStatus convert(const ConfigArgs& args) {
-    auto rules = model::load_srp_daemon_rules(args.rules, file_sources());
+    auto rules = model::load_srp_daemon_rules(args.rules, ops::file_sources());
     if (!rules) {
         return report(rules.error());
     }

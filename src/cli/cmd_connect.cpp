@@ -6,8 +6,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/host/actions.hpp>
-#include <srpadm/host/host_ports.hpp>
-#include <srpadm/host/srp_hosts.hpp>
+#include <srpadm/ops/connect.hpp>
 
 #include "commands.hpp"
 #include "host_options.hpp"
@@ -26,38 +25,14 @@ struct ConnectArgs {
     bool dry_run = false;
 };
 
-// The timeouts, set on `host`; the exit status.
-ExitStatus set_timeouts(host::HostActions& actions, const std::string& host_name,
-                        const model::RemotePortTimeouts& wanted) {
-    if (wanted.empty()) {
-        return ExitStatus::ok;
-    }
-    const auto scan = host::srp_hosts(actions.sysfs());
-    const host::SrpHost* found = scan ? host::find_host(scan->hosts, host_name) : nullptr;
-    if (found == nullptr) {
-        return report(
-            Error{Errc::io, fmt::format("{}: gone before its timeouts could be set", host_name)});
-    }
-    auto writes = actions.set_timeouts(*found, wanted);
-    if (!writes) {
-        return report(writes.error());
-    }
-    const std::string text = model::describe_tmo_writes(*writes);
-    fmt::print("{}: {}\n", host_name, text.empty() ? "timeouts already as asked" : "set " + text);
-    return ExitStatus::ok;
-}
-
-ExitStatus run(const ConnectArgs& args, const LoginOptions& parts, bool line_given) {
+ExitStatus run(const ConnectArgs& args, const LoginOptions& parts, bool line_given,
+               const Context& ctx) {
     // Everything is checked before anything is written.
     Result<login::LoginSpec> spec =
         line_given ? login::parse(args.line)
                    : login_from_options(args.login, parts, "connect", "an add_target LINE");
     if (!spec) {
         return report(spec.error());
-    }
-    auto line = login::render(*spec);
-    if (!line) {
-        return report(line.error());
     }
     auto wanted = timeouts_from(args.timeouts);
     if (!wanted) {
@@ -67,59 +42,47 @@ ExitStatus run(const ConnectArgs& args, const LoginOptions& parts, bool line_giv
     if (!selector) {
         return report(selector.error());
     }
-    const host::Sysfs sysfs(args.sysfs_root);
-    auto port = host::srp_port(sysfs, *selector);
-    if (!port) {
-        return report(port.error());
+    ops::HostOptions host = host_options(ctx, args.sysfs_root);
+    host.actions = action_options(args.timing);
+    CommandSession command(host);
+    auto out = ops::connect(command.session(),
+                            ops::ConnectRequest{*spec, *selector, *wanted, args.dry_run});
+    if (!out) {
+        return report(out.error());
     }
-    auto scan = host::srp_hosts(sysfs);
-    if (!scan) {
-        return report(scan.error());
-    }
-    const host::LoginRequest request{port->device, port->port, *spec, *line, {}};
-    const host::SrpHost* existing =
-        host::find_login(scan->hosts, request.spec, request.device, request.port);
-    if (!wanted->empty()) {
-        const model::TmoValues base =
-            existing != nullptr && existing->remote_port && existing->remote_port->timeouts
-                ? *existing->remote_port->timeouts
-                : host::ib_srp_default_timeouts(sysfs);
-        if (auto ok = model::apply_tmo(base, *wanted); !ok) {
-            return report(ok.error());
-        }
-    }
+    const std::string what = host::describe_login(out->request);
     if (args.dry_run) {
-        if (existing != nullptr) {
-            fmt::print("# already connected as {}: {}\n", existing->name,
-                       host::describe_login(request));
+        if (!out->existing.empty()) {
+            fmt::print("# already connected as {}: {}\n", out->existing, what);
         } else {
-            fmt::print("# {}\n{}\n",
-                       sysfs.path(host::add_target_path(request.device, request.port)).string(),
-                       request.line);
+            fmt::print("# {}\n{}\n", out->add_target_file, out->request.line);
         }
         return ExitStatus::ok;
     }
-    host::HostActions actions(sysfs, real_writer(sysfs), action_options(args.timing));
-    std::string host_name;
-    if (existing != nullptr) {
-        host_name = existing->name;
-        fmt::print("{}: already connected as {}\n", host::describe_login(request), host_name);
-    } else {
-        const host::ConnectResult result = actions.connect(request);
-        switch (result.state) {
+    if (!out->existing.empty()) {
+        fmt::print("{}: already connected as {}\n", what, out->existing);
+    } else if (out->login) {
+        switch (out->login->state) {
             case host::ConnectState::connected:
             case host::ConnectState::already_connected:
-                fmt::print("{}\n", result.message);
-                host_name = result.host;
+                fmt::print("{}\n", out->login->message);
                 break;
             case host::ConnectState::failed:
             case host::ConnectState::timed_out:
             case host::ConnectState::vanished:
-                return report(Error{Errc::io, result.message});
+                return report(Error{Errc::io, out->login->message});
         }
     }
     std::fflush(stdout);
-    return host_name.empty() ? ExitStatus::ok : set_timeouts(actions, host_name, *wanted);
+    if (!out->timeouts) {
+        return ExitStatus::ok;
+    }
+    if (!*out->timeouts) {
+        return report(out->timeouts->error());
+    }
+    const std::string text = model::describe_tmo_writes(**out->timeouts);
+    fmt::print("{}: {}\n", out->host(), text.empty() ? "timeouts already as asked" : "set " + text);
+    return ExitStatus::ok;
 }
 
 }  // namespace
@@ -145,7 +108,8 @@ void register_connect(CLI::App& app, Context& ctx) {
     cmd->add_flag("--dry-run", args->dry_run,
                   "Print the add_target file and line instead of writing");
     add_sysfs_root_option(cmd, args->sysfs_root);
-    cmd->callback([args, parts, line, &ctx] { ctx.status = run(*args, parts, line->count() > 0); });
+    cmd->callback(
+        [args, parts, line, &ctx] { ctx.status = run(*args, parts, line->count() > 0, ctx); });
 }
 
 }  // namespace srpadm::cli

@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include <srpadm/host/connect_plan.hpp>
-#include <srpadm/host/host_ports.hpp>
 #include <srpadm/model/config.hpp>
+#include <srpadm/ops/connect_all.hpp>
+#include <srpadm/ops/settings.hpp>
 
 #include "commands.hpp"
 #include "discovery_source.hpp"
@@ -71,172 +71,49 @@ Result<model::Defaults> command_line_defaults(const ConnectAllArgs& a, bool rule
     return d;
 }
 
-Result<host::ConnectSettings> settings(const ConnectAllArgs& a, bool config_given, bool rules_given,
-                                       const host::Sysfs& sysfs) {
-    auto cli = command_line_defaults(a, rules_given);
-    if (!cli) {
-        return Unexpected(cli.error());
-    }
-    model::Config config;
-    if (a.config != "none") {
-        auto loaded = model::load_config(a.config, config_given, file_sources());
-        if (!loaded) {
-            return Unexpected(loaded.error());
-        }
-        config = std::move(*loaded);
-    }
-    host::ConnectSettings s;
-    s.defaults = config.defaults.overridden_by(*cli);
-    s.rules.rules = std::move(config.rules);
-    if (s.defaults.rules && !s.defaults.rules->empty()) {
-        auto rules = model::load_srp_daemon_rules(*s.defaults.rules, file_sources());
-        if (!rules) {
-            return Unexpected(rules.error());
-        }
-        s.rules.rules.insert(s.rules.rules.end(), rules->begin(), rules->end());
-    }
-    if (auto ok = model::check_tmo_given(s.defaults.timeouts); !ok) {
-        return fail(Errc::invalid_input, "timeouts: " + ok.error().message);
-    }
-    s.rules.otherwise = s.defaults.default_deny.value_or(false) ? model::RuleAction::deny
-                                                                : model::RuleAction::allow;
-    s.max_imm_data = host::ib_srp_max_imm_data(sysfs);
-    s.new_port_timeouts = host::ib_srp_default_timeouts(sysfs);
-    return s;
-}
-
-TargetOutcome planned_outcome(const host::PlannedTarget& p) {
-    TargetOutcome o;
-    o.plan = p;
-    o.host = p.host;
-    const std::string what = host::describe_login(p.request);
-    switch (p.action) {
-        case host::PlanAction::connect:
-            o.state = "would-connect";
-            o.message = what;
-            break;
-        case host::PlanAction::already_connected:
-            o.state = "already-connected";
-            o.message = fmt::format("{}: already connected as {}", what, p.host);
-            break;
-        case host::PlanAction::denied:
-            o.state = "denied";
-            o.message =
-                fmt::format("{}: denied by {}", what, p.rule.empty() ? "default-deny" : p.rule);
-            break;
-        case host::PlanAction::invalid:
-            o.state = "invalid";
-            o.message = fmt::format("{}: not connected: {}", what, p.problem);
-            break;
-    }
-    return o;
-}
-
-// Sets the planned timeouts on the outcome's host, if any.
-void set_timeouts(host::HostActions& actions, const host::HostScan& scan, TargetOutcome& o) {
-    if (o.plan.timeouts.empty() || o.host.empty()) {
-        return;
-    }
-    if (const host::SrpHost* h = host::find_host(scan.hosts, o.host)) {
-        auto writes = actions.set_timeouts(*h, o.plan.timeouts);
-        if (writes) {
-            o.timeouts_set = *writes;
-        } else {
-            o.timeouts_error = writes.error().message;
-        }
-        return;
-    }
-    o.timeouts_error = fmt::format("{}: gone before its timeouts could be set", o.host);
-}
-
 int run(const ConnectAllArgs& args, bool config_given, bool rules_given, const Context& ctx) {
-    const host::Sysfs sysfs(args.sysfs_root);
-    // Everything that can be wrong with the configuration is found before anything else.
-    auto s = settings(args, config_given, rules_given, sysfs);
-    if (!s) {
-        return static_cast<int>(report(s.error()));
+    auto overrides = command_line_defaults(args, rules_given);
+    if (!overrides) {
+        return static_cast<int>(report(overrides.error()));
     }
-    auto found = run_discovery(args.source, ctx.verbosity, args.sysfs_root);
-    if (!found) {
-        const auto status = report(found.error());
-        const int signal = interrupting_signal();
-        return signal != 0 ? 128 + signal : static_cast<int>(status);
-    }
-    const std::string device = found->port.ca_name;
-    const unsigned port = found->port.port_num;
-    const std::string add_target = host::add_target_path(device, port);
-    if (!args.dry_run && !sysfs.exists(add_target)) {
-        return static_cast<int>(report(Error{
-            Errc::not_found, fmt::format("{}:{} has no SRP initiator port ({}); is ib_srp loaded?",
-                                         device, port, sysfs.path(add_target).string())}));
-    }
-    auto scan = host::srp_hosts(sysfs);
+    auto scan = scan_request(args.source, ctx.verbosity);
     if (!scan) {
         return static_cast<int>(report(scan.error()));
     }
-    auto plan = host::plan_connections(found->report.targets, device, port, *s, scan->hosts);
-    if (!plan) {
-        return static_cast<int>(report(plan.error()));
+    ops::ConnectAllRequest request;
+    request.settings.config = args.config;
+    request.settings.config_named = config_given;
+    request.settings.overrides = std::move(*overrides);
+    request.scan = std::move(*scan);
+    request.dry_run = args.dry_run;
+    ops::HostOptions host = host_options(ctx, args.sysfs_root);
+    host.actions = action_options(args.timing);
+    auto opened = CommandSession::discovering(ctx.ports, args.source, host);
+    if (!opened) {
+        return static_cast<int>(report(opened.error()));
     }
-    std::vector<TargetOutcome> outcomes;
-    for (const host::PlannedTarget& p : *plan) {
-        outcomes.push_back(planned_outcome(p));
+    auto result = ops::connect_all((*opened)->session(), request, ops::file_sources());
+    if (!result) {
+        report(result.error());
+        return (*opened)->failure_status(result.error());
     }
-    if (!args.dry_run) {
-        host::HostActions actions(sysfs, real_writer(sysfs), action_options(args.timing));
-        std::vector<std::pair<std::size_t, host::PendingLogin>> pending;
-        for (std::size_t i = 0; i < outcomes.size(); ++i) {
-            if (outcomes[i].plan.action == host::PlanAction::connect) {
-                pending.emplace_back(i, actions.submit(outcomes[i].plan.request));
-            }
-        }
-        if (!pending.empty()) {
-            actions.settle();
-        }
-        const auto after = host::srp_hosts(sysfs);
-        const host::HostScan now = after ? *after : host::HostScan{};
-        for (const auto& [i, login] : pending) {
-            const host::ConnectResult r = actions.confirm(login, now);
-            outcomes[i].state = std::string(host::connect_state_name(r.state));
-            outcomes[i].host = r.host;
-            outcomes[i].message = r.message;
-        }
-        for (TargetOutcome& o : outcomes) {
-            if (o.state == "connected" || o.state == "already-connected") {
-                set_timeouts(actions, now, o);
-            }
-        }
-    }
-    std::vector<std::string> problems = found->report.problems;
-    const std::string file = sysfs.path(add_target).string();
     if (args.format == "json") {
-        fmt::print(
-            "{}\n",
-            render_connect_all_json(outcomes, args.dry_run, device, port, file, problems).dump(2));
+        fmt::print("{}\n", render_connect_all_json(*result, args.dry_run).dump(2));
     } else {
-        fmt::print("{}", render_connect_all_text(outcomes, args.dry_run, file, ctx.verbosity > 0));
+        fmt::print("{}", render_connect_all_text(*result, args.dry_run, ctx.verbosity > 0));
     }
     std::fflush(stdout);
-    std::size_t failures = 0;
-    std::size_t successes = 0;
-    for (const TargetOutcome& o : outcomes) {
-        if (!o.failed() && (o.state == "connected" || o.state == "already-connected")) {
-            ++successes;
-        }
+    std::vector<std::string> problems = result->problems;
+    for (const ops::TargetOutcome& o : result->outcomes) {
         if (o.failed()) {
-            ++failures;
             print_error_lines(o.timeouts_error.empty() ? o.message : o.timeouts_error);
         }
-        if (o.state == "invalid") {
+        if (o.state == ops::TargetState::invalid) {
             problems.push_back(o.message);
         }
     }
     print_warnings(problems);
-    if (failures > 0) {
-        return static_cast<int>(successes == 0 && problems.empty() ? ExitStatus::connect
-                                                                   : ExitStatus::partial);
-    }
-    return static_cast<int>(problems.empty() ? ExitStatus::ok : ExitStatus::partial);
+    return static_cast<int>(ops::connect_all_status(*result));
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include <srpadm/host/actions.hpp>
 #include <srpadm/host/srp_hosts.hpp>
+#include <srpadm/ops/disconnect.hpp>
 #include <srpadm/text.hpp>
 
 #include "commands.hpp"
@@ -30,23 +30,8 @@ struct DisconnectArgs {
     std::string sysfs_root = "/sys";
 };
 
-struct Selection {
-    std::optional<std::uint64_t> id_ext;
-    std::optional<std::uint64_t> ioc_guid;
-    std::vector<unsigned> hosts;
-    std::optional<model::PortSelector> port;
-
-    bool matches(const host::SrpHost& h) const {
-        const bool host_ok =
-            hosts.empty() || std::find(hosts.begin(), hosts.end(), h.host_no) != hosts.end();
-        return host_ok && (!id_ext || *id_ext == h.id_ext) &&
-               (!ioc_guid || *ioc_guid == h.ioc_guid) &&
-               (!port || (h.local_port && port->matches(h.local_device, *h.local_port)));
-    }
-};
-
-Result<Selection> selection(const DisconnectArgs& a) {
-    Selection s;
+Result<ops::DisconnectSelection> selection(const DisconnectArgs& a) {
+    ops::DisconnectSelection s;
     const bool narrowed = !a.id_ext.empty() || !a.ioc_guid.empty() || !a.hosts.empty();
     if (a.all == narrowed) {
         return fail(Errc::usage, a.all ? "--all does not go with --id-ext, --ioc-guid or --host"
@@ -82,63 +67,66 @@ Result<Selection> selection(const DisconnectArgs& a) {
     return s;
 }
 
-ExitStatus run(const DisconnectArgs& args) {
+ExitStatus run(const DisconnectArgs& args, const Context& ctx) {
     auto sel = selection(args);
     if (!sel) {
         return report(sel.error());
     }
-    const host::Sysfs sysfs(args.sysfs_root);
-    auto scan = host::srp_hosts(sysfs);
+    ops::HostOptions host = host_options(ctx, args.sysfs_root);
+    host.actions.disconnect_wait = std::chrono::seconds(args.wait);
+    CommandSession command(host);
+    ops::Session& session = command.session();
+    auto scan = host::srp_hosts(session.sysfs());
     if (!scan) {
         return report(scan.error());
     }
-    std::vector<const host::SrpHost*> chosen;
-    for (const host::SrpHost& h : scan->hosts) {
-        if (sel->matches(h)) {
-            chosen.push_back(&h);
-        }
-    }
+    const std::vector<host::SrpHost> chosen = ops::select_hosts(scan->hosts, *sel);
     if (chosen.empty()) {
         fmt::print(stderr, "srpadm: no connected SRP target matches; nothing to disconnect\n");
         return ExitStatus::ok;
     }
-    host::ActionOptions options;
-    options.disconnect_wait = std::chrono::seconds(args.wait);
-    host::HostActions actions(sysfs, real_writer(sysfs), options);
+    const auto what = [](const host::SrpHost& h) {
+        return fmt::format("{} (id_ext {:016x}, ioc_guid {:016x}, {}:{})", h.name, h.id_ext,
+                           h.ioc_guid, h.local_device, h.local_port.value_or(0));
+    };
     std::size_t failures = 0;
-    for (const host::SrpHost* h : chosen) {
-        const std::string what =
-            fmt::format("{} (id_ext {:016x}, ioc_guid {:016x}, {}:{})", h->name, h->id_ext,
-                        h->ioc_guid, h->local_device, h->local_port.value_or(0));
-        if (args.dry_run) {
-            if (h->remote_port) {
-                fmt::print(
-                    "# {}\necho 1 > {}\n", what,
-                    sysfs.path(host::remote_port_attribute(*h->remote_port, "delete")).string());
+    if (args.dry_run) {
+        for (const host::SrpHost& h : chosen) {
+            if (h.remote_port) {
+                fmt::print("# {}\necho 1 > {}\n", what(h),
+                           session.sysfs()
+                               .path(host::remote_port_attribute(*h.remote_port, "delete"))
+                               .string());
             } else {
-                fmt::print(stderr, "srpadm: {}: no remote port to delete\n", what);
+                fmt::print(stderr, "srpadm: {}: no remote port to delete\n", what(h));
                 ++failures;
             }
-            continue;
         }
-        auto gone = actions.disconnect(*h);
-        if (!gone) {
-            print_error_lines(gone.error().message);
-            ++failures;
-        } else if (*gone) {
-            fmt::print("{}: disconnected\n", what);
-        } else if (args.wait == 0) {
-            fmt::print("{}: disconnect requested (the kernel removes the host asynchronously)\n",
-                       what);
-        } else {
-            fmt::print(stderr,
-                       "srpadm: {}: delete was accepted, but the SCSI host is still there after "
-                       "{} s\n",
-                       what, args.wait);
-            ++failures;
+    } else {
+        auto outcomes = ops::disconnect(session, chosen);
+        if (!outcomes) {
+            return report(outcomes.error());
         }
-        std::fflush(stdout);
+        for (const ops::DisconnectOutcome& o : *outcomes) {
+            if (!o.gone) {
+                print_error_lines(o.gone.error().message);
+                ++failures;
+            } else if (*o.gone) {
+                fmt::print("{}: disconnected\n", what(o.host));
+            } else if (args.wait == 0) {
+                fmt::print(
+                    "{}: disconnect requested (the kernel removes the host asynchronously)\n",
+                    what(o.host));
+            } else {
+                fmt::print(stderr,
+                           "srpadm: {}: delete was accepted, but the SCSI host is still there "
+                           "after {} s\n",
+                           what(o.host), args.wait);
+                ++failures;
+            }
+        }
     }
+    std::fflush(stdout);
     if (failures == 0) {
         return ExitStatus::ok;
     }
@@ -165,7 +153,7 @@ void register_disconnect(CLI::App& app, Context& ctx) {
         ->check(CLI::Range(0U, 3600U))
         ->capture_default_str();
     add_sysfs_root_option(cmd, args->sysfs_root);
-    cmd->callback([args, &ctx] { ctx.status = run(*args); });
+    cmd->callback([args, &ctx] { ctx.status = run(*args, ctx); });
 }
 
 }  // namespace srpadm::cli

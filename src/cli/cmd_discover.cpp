@@ -39,11 +39,19 @@ int run(const DiscoverArgs& args, const Context& ctx) {
     if (!policy) {
         return static_cast<int>(report(policy.error()));
     }
-    auto run = run_discovery(args.source, ctx.verbosity, args.sysfs_root);
+    auto request = scan_request(args.source, ctx.verbosity);
+    if (!request) {
+        return static_cast<int>(report(request.error()));
+    }
+    ops::HostOptions host = host_options(ctx, args.sysfs_root);
+    auto opened = CommandSession::discovering(ctx.ports, args.source, host);
+    if (!opened) {
+        return static_cast<int>(report(opened.error()));
+    }
+    auto run = ops::scan_once((*opened)->session(), *request);
     if (!run) {
-        const auto status = report(run.error());
-        const int signal = interrupting_signal();
-        return signal != 0 ? 128 + signal : static_cast<int>(status);
+        report(run.error());
+        return (*opened)->failure_status(run.error());
     }
     const auto& found = run->report;
     std::vector<std::string> problems = found.problems;

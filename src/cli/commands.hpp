@@ -6,18 +6,30 @@
 
 #include <srpadm/result.hpp>
 
+#include "discovery_source.hpp"
+
 namespace srpadm::cli {
 
 struct Context {
     int verbosity = 0;
     ExitStatus status = ExitStatus::ok;
+    // Where discover and connect-all send their MADs: srpadm's real ports, or srpadm-sim's
+    // simulated fabric.
+    PortsFactory ports;
+    // false in srpadm-sim: it never writes into the real /sys.
+    bool real_sysfs_writes = true;
 };
+
+// The host side of a command's session: sysfs under `sysfs_root`, and the tool's rule about
+// the real /sys.
+ops::HostOptions host_options(const Context& ctx, const std::string& sysfs_root);
 
 // Prints "srpadm: <message>" on stderr and returns the exit status for the error's code.
 ExitStatus report(const Error& error);
 
 void register_login_string(CLI::App& app, Context& ctx);
 void register_discover(CLI::App& app, Context& ctx);
+// srpadm-sim only: fabric check|generate.
 void register_fabric(CLI::App& app, Context& ctx);
 void register_connect(CLI::App& app, Context& ctx);
 void register_connect_all(CLI::App& app, Context& ctx);
@@ -25,5 +37,11 @@ void register_disconnect(CLI::App& app, Context& ctx);
 void register_list(CLI::App& app, Context& ctx);
 void register_initiator_id(CLI::App& app, Context& ctx);
 void register_config(CLI::App& app, Context& ctx);
+
+// The subcommands both tools have, in the order --help lists them.
+void register_common(CLI::App& app, Context& ctx);
+// The top-level options and footer both tools share; runs the parsed command and returns the
+// exit status.
+int run_tool(CLI::App& app, Context& ctx, int argc, char** argv);
 
 }  // namespace srpadm::cli

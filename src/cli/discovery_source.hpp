@@ -1,16 +1,20 @@
 // Where discovery runs, shared by the commands that discover (discover, connect-all): the
-// options that choose the local port (a real one through libibumad, or a simulated fabric)
-// and tune the MADs, and the scan itself.
+// options that choose the local port (a real one through libibumad in srpadm, a simulated
+// fabric in srpadm-sim) and tune the MADs, turned into what the operations layer takes.
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
-#include <srpadm/discovery/discovery.hpp>
-#include <srpadm/mad/endpoint.hpp>
+#include <srpadm/ops/mad_ports.hpp>
+#include <srpadm/ops/scan.hpp>
+#include <srpadm/ops/session.hpp>
 #include <srpadm/result.hpp>
+#include <srpadm/runtime/signals.hpp>
 
 namespace srpadm::cli {
 
@@ -30,19 +34,44 @@ struct DiscoverySourceArgs {
 // --window, --sa-window.
 void add_discovery_source_options(CLI::App* cmd, DiscoverySourceArgs& args);
 
-struct DiscoveryRun {
-    discovery::DiscoveryReport report;
-    model::PortAttributes port;  // the local port scanned from (ca_name, port_num, GUIDs)
+// Where the MADs of one command go, given its options and the session's loop: each tool
+// (srpadm, srpadm-sim) has its own.
+using PortsFactory = std::function<Result<std::unique_ptr<ops::MadPorts>>(
+    const DiscoverySourceArgs& args, runtime::EventLoop& loop, const std::string& sysfs_root)>;
+
+// srpadm's: this host's ports through libibumad; --fabric is refused (the simulator is a tool
+// of its own, srpadm-sim).
+PortsFactory real_ports();
+
+// The scan the options ask for; -v progress lines go to standard error.
+Result<ops::ScanRequest> scan_request(const DiscoverySourceArgs& args, int verbosity);
+
+// The session of one command. A one-shot command does not wait for a write past its deadline
+// before it exits: the process's exit interrupts the kernel's wait (ib_srp waits interruptibly
+// for the path record and the CM answer), so the session is left alive until then, for a late
+// return to find its loop. A daemon, which lives on, joins them instead (ops::Session).
+class CommandSession {
+  public:
+    // Host side only (connect, disconnect, list).
+    explicit CommandSession(const ops::HostOptions& host);
+    // With MAD ports from `factory`; SIGINT and SIGTERM interrupt it (the command then exits
+    // with 128 + the signal, as a shell reports it).
+    static Result<std::unique_ptr<CommandSession>> discovering(const PortsFactory& factory,
+                                                               const DiscoverySourceArgs& args,
+                                                               const ops::HostOptions& host);
+    ~CommandSession();
+    CommandSession(const CommandSession&) = delete;
+    CommandSession& operator=(const CommandSession&) = delete;
+    CommandSession(CommandSession&&) = delete;
+    CommandSession& operator=(CommandSession&&) = delete;
+
+    ops::Session& session() { return *session_; }
+    // The exit status for an operation's error: 128 + the signal when interrupted.
+    int failure_status(const Error& error) const;
+
+  private:
+    std::unique_ptr<runtime::SignalWatch> signals_;
+    std::unique_ptr<ops::Session> session_;
 };
-
-// Runs one scan: on the simulated fabric with --fabric, otherwise from a local port through
-// libibumad (sysfs under `sysfs_root`), where SIGINT and SIGTERM stop it (Errc::cancelled).
-// With verbosity > 0, progress lines go to standard error.
-Result<DiscoveryRun> run_discovery(const DiscoverySourceArgs& args, int verbosity,
-                                   const std::string& sysfs_root);
-
-// The signal that stopped the last scan (SIGINT, SIGTERM), 0 if none: a command that ends
-// because of it exits with 128 + its number, as a shell reports it.
-int interrupting_signal();
 
 }  // namespace srpadm::cli

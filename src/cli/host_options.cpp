@@ -1,9 +1,6 @@
 #include "host_options.hpp"
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -78,45 +75,6 @@ host::ActionOptions action_options(const LoginTimingArgs& args) {
     options.write_timeout = std::chrono::seconds(args.login_timeout);
     options.settle = std::chrono::milliseconds(args.settle_ms);
     return options;
-}
-
-std::shared_ptr<host::SysfsWriter> real_writer(const host::Sysfs& sysfs) {
-    return std::make_shared<host::RealSysfsWriter>(sysfs);
-}
-
-model::ConfigSources file_sources() {
-    model::ConfigSources sources;
-    sources.read = [](const std::string& path) -> Result<std::optional<std::string>> {
-        std::error_code ec;
-        if (!std::filesystem::exists(path, ec)) {
-            return std::optional<std::string>();
-        }
-        std::ifstream in(path, std::ios::binary);
-        if (std::filesystem::is_directory(path, ec) || !in.is_open()) {
-            return fail(Errc::invalid_input, fmt::format("{}: cannot be read", path));
-        }
-        std::ostringstream text;
-        text << in.rdbuf();
-        if (in.bad()) {
-            return fail(Errc::invalid_input, fmt::format("{}: read failed", path));
-        }
-        return std::optional<std::string>(text.str());
-    };
-    sources.list = [](const std::string& dir) -> Result<std::vector<std::string>> {
-        std::vector<std::string> names;
-        std::error_code ec;
-        if (!std::filesystem::is_directory(dir, ec)) {
-            return names;
-        }
-        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-            names.push_back(entry.path().filename().string());
-        }
-        if (ec) {
-            return fail(Errc::invalid_input, fmt::format("{}: {}", dir, ec.message()));
-        }
-        return names;
-    };
-    return sources;
 }
 
 void print_error_lines(const std::string& message) {

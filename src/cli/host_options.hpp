@@ -43,12 +43,6 @@ struct LoginTimingArgs {
 void add_login_timing_options(CLI::App* cmd, LoginTimingArgs& args);
 host::ActionOptions action_options(const LoginTimingArgs& args);
 
-// The real writer for the given root.
-std::shared_ptr<host::SysfsWriter> real_writer(const host::Sysfs& sysfs);
-
-// Files on disk for the configuration loader.
-model::ConfigSources file_sources();
-
 // Prints each line of `message` as "srpadm: <line>" on standard error.
 void print_error_lines(const std::string& message);
 // Prints each problem as "srpadm: warning: <problem>" on standard error.

@@ -250,37 +250,33 @@ json render_initiator_id_json(const std::vector<InitiatorIdView>& ports) {
             {"ports", out_ports}};
 }
 
-bool TargetOutcome::failed() const {
-    return state == "failed" || state == "timed-out" || state == "vanished" ||
-           !timeouts_error.empty();
-}
-
-std::string render_connect_all_text(const std::vector<TargetOutcome>& outcomes, bool dry_run,
-                                    const std::string& add_target_file, bool verbose) {
+std::string render_connect_all_text(const ops::ConnectAllResult& result, bool dry_run,
+                                    bool verbose) {
+    using ops::TargetState;
     std::string out;
     if (dry_run) {
-        out += fmt::format("# {}\n", add_target_file);
+        out += fmt::format("# {}\n", result.add_target_file);
     }
-    for (const TargetOutcome& o : outcomes) {
-        if (o.state == "denied" && !verbose) {
+    for (const ops::TargetOutcome& o : result.outcomes) {
+        if (o.state == TargetState::denied && !verbose) {
             continue;
         }
         const std::string tmo = model::describe_tmo(o.plan.timeouts);
         if (dry_run) {
-            if (o.state == "would-connect") {
+            if (o.state == TargetState::would_connect) {
                 out += o.plan.request.line + "\n";
                 if (!tmo.empty()) {
                     out += fmt::format("# then on its remote port: {}\n", tmo);
                 }
-            } else if (o.state != "invalid") {
+            } else if (o.state != TargetState::invalid) {
                 out += fmt::format("# {}\n", o.message);
-                if (!tmo.empty() && o.state == "already-connected") {
+                if (!tmo.empty() && o.state == TargetState::already_connected) {
                     out += fmt::format("# then on {}'s remote port: {}\n", o.host, tmo);
                 }
             }
             continue;
         }
-        if (o.state == "connected" || o.state == "already-connected" || o.state == "denied") {
+        if (o.logged_in() || o.state == TargetState::denied) {
             out += o.message + "\n";
         }
         if (!o.timeouts_set.empty()) {
@@ -290,12 +286,9 @@ std::string render_connect_all_text(const std::vector<TargetOutcome>& outcomes, 
     return out;
 }
 
-json render_connect_all_json(const std::vector<TargetOutcome>& outcomes, bool dry_run,
-                             const std::string& device, unsigned port,
-                             const std::string& add_target_file,
-                             const std::vector<std::string>& problems) {
+json render_connect_all_json(const ops::ConnectAllResult& result, bool dry_run) {
     json targets = json::array();
-    for (const TargetOutcome& o : outcomes) {
+    for (const ops::TargetOutcome& o : result.outcomes) {
         const model::Target& t = o.plan.target;
         json timeouts = json::object();
         for (const model::TmoKey key : model::kTmoKeys) {
@@ -311,7 +304,7 @@ json render_connect_all_json(const std::vector<TargetOutcome>& outcomes, bool dr
             {"service_id", hex64(t.service_id)},
             {"rule", o.plan.rule.empty() ? json(nullptr) : json(o.plan.rule)},
             {"add_target", o.plan.request.line.empty() ? json(nullptr) : json(o.plan.request.line)},
-            {"state", o.state},
+            {"state", std::string(ops::target_state_name(o.state))},
             {"host", o.host.empty() ? json(nullptr) : json(o.host)},
             {"message", o.message},
             {"timeouts", timeouts},
@@ -320,10 +313,10 @@ json render_connect_all_json(const std::vector<TargetOutcome>& outcomes, bool dr
     }
     return {{"schema", "srpadm.connect-all/1"},
             {"dry_run", dry_run},
-            {"local_port", {{"device", device}, {"port", port}}},
-            {"add_target_file", add_target_file},
+            {"local_port", {{"device", result.device}, {"port", result.port}}},
+            {"add_target_file", result.add_target_file},
             {"targets", targets},
-            {"problems", problems}};
+            {"problems", result.problems}};
 }
 
 }  // namespace srpadm::cli

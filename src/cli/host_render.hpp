@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <srpadm/host/connect_plan.hpp>
 #include <srpadm/host/host_ports.hpp>
 #include <srpadm/host/srp_hosts.hpp>
 #include <srpadm/model/initiator_id.hpp>
+#include <srpadm/ops/connect_all.hpp>
 
 namespace srpadm::cli {
 
@@ -30,25 +30,12 @@ struct InitiatorIdView {
 std::string render_initiator_id_text(const std::vector<InitiatorIdView>& ports);
 nlohmann::json render_initiator_id_json(const std::vector<InitiatorIdView>& ports);
 
-// srpadm connect-all: what happened to each discovered target.
-struct TargetOutcome {
-    host::PlannedTarget plan;
-    std::string state;  // would-connect, connected, already-connected, denied, invalid, failed,
-                        // timed-out, vanished
-    std::string host;
-    std::string message;
-    std::vector<model::TmoWrite> timeouts_set;
-    std::string timeouts_error;
-    bool failed() const;
-};
-// Text for standard output: with `dry_run` the add_target lines under a comment naming the
-// file, other targets as comments; otherwise one line per target that was acted on (failures
-// are left to standard error). `verbose` adds the denied targets.
-std::string render_connect_all_text(const std::vector<TargetOutcome>& outcomes, bool dry_run,
-                                    const std::string& add_target_file, bool verbose);
-nlohmann::json render_connect_all_json(const std::vector<TargetOutcome>& outcomes, bool dry_run,
-                                       const std::string& device, unsigned port,
-                                       const std::string& add_target_file,
-                                       const std::vector<std::string>& problems);
+// srpadm connect-all: what happened to each discovered target. Text for standard output: with
+// `dry_run` the add_target lines under a comment naming the file, other targets as comments;
+// otherwise one line per target that was acted on (failures are left to standard error).
+// `verbose` adds the denied targets.
+std::string render_connect_all_text(const ops::ConnectAllResult& result, bool dry_run,
+                                    bool verbose);
+nlohmann::json render_connect_all_json(const ops::ConnectAllResult& result, bool dry_run);
 
 }  // namespace srpadm::cli

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/discovery/discovery.hpp>
+#include <srpadm/discovery/traps.hpp>
 #include <srpadm/model/login.hpp>
 #include <srpadm/text.hpp>
 #include <srpadm/wire/class_port_info.hpp>
@@ -53,7 +54,6 @@ using mad::MadResult;
 
 constexpr Lid kMaxUnicastLid = 0xbfff;
 constexpr Guid kTopspinOui = 0x0005ad;
-constexpr PKey kDefaultPKey = 0xffff;
 constexpr std::uint16_t kNoPathStatus = wire::sa_status::no_records << 8;
 
 std::string lid_name(Lid lid) {
@@ -72,6 +72,10 @@ std::string describe(const mad::MadError& error, std::uint8_t mgmt_class, unsign
     }
 }
 
+}  // namespace
+
+namespace scan_detail {
+
 struct PortWork {
     std::size_t order = 0;  // position in the SA's table: the order of the output
     Lid lid = 0;
@@ -88,16 +92,30 @@ struct PortWork {
     std::vector<std::string> problems;
 };
 
+}  // namespace scan_detail
+
+using scan_detail::PortWork;
+
 class Scan {
   public:
-    Scan(mad::MadEndpoint& endpoint, const DiscoveryOptions& options, DiscoveryCache& cache)
+    Scan(mad::MadEndpoint& endpoint, DiscoveryOptions options, DiscoveryCache* cache,
+         ScanOperation::Done done)
         : ep_(endpoint),
-          options_(options),
-          cache_(cache),
-          queue_(endpoint, options.limits, options.retry) {}
+          options_(std::move(options)),
+          cache_(cache != nullptr ? *cache : scratch_),
+          queue_(endpoint, options_.limits, options_.retry),
+          done_(std::move(done)) {}
 
     void start();
+    // Ends the scan now with Errc::cancelled; answers still in flight are ignored.
+    void cancel(const std::string& why);
+
+  private:
+    void start_queries();
     bool done() const { return started_ && pending_ == 0; }
+    // Hands the result to the caller once, from the loop, when nothing is pending any more
+    // (or at once when the scan was stopped).
+    void notify();
     Result<DiscoveryReport> finish();
 
   private:
@@ -143,9 +161,13 @@ class Scan {
     void build_targets();
 
     mad::MadEndpoint& ep_;
-    const DiscoveryOptions& options_;
+    DiscoveryOptions options_;
+    DiscoveryCache scratch_;  // when the caller keeps no cache
     DiscoveryCache& cache_;
     MadQueue queue_;
+    ScanOperation::Done done_;
+    bool notified_ = false;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for tasks posted to the loop
     model::PortAttributes attrs_;
     std::vector<PKey> local_pkeys_;  // non-zero, distinct, in table order
     MadAddress sa_;
@@ -180,10 +202,38 @@ void Scan::submit(const MadAddress& to, const MadBuffer& mad, std::function<void
         }
         on(std::move(result));
         --pending_;
+        if (done()) {
+            notify();
+        }
     });
 }
 
+void Scan::notify() {
+    if (notified_) {
+        return;
+    }
+    notified_ = true;
+    ep_.loop().post([this, token = std::weak_ptr<int>(alive_)] {
+        if (!token.expired()) {
+            done_(finish());
+        }
+    });
+}
+
+void Scan::cancel(const std::string& why) {
+    fatal(Errc::cancelled, fmt::format("scan stopped: {}", why));
+    queue_.cancel(mad::MadError{Errc::cancelled, 0, "not sent: the scan was stopped"});
+    notify();
+}
+
 void Scan::start() {
+    start_queries();
+    if (done()) {
+        notify();  // failed before asking anything
+    }
+}
+
+void Scan::start_queries() {
     started_ = true;
     started_at_ = ep_.loop().now();
     stats_before_ = ep_.stats();
@@ -224,17 +274,7 @@ void Scan::start() {
         fatal(Errc::port_state, fmt::format("port {} has an empty P_Key table", port));
         return;
     }
-    // SA MADs go to the SM LID on the SM's SL, on the default partition (IBA 15.4.2).
-    sa_.dlid = attrs_.sm_lid;
-    sa_.sl = attrs_.sm_sl;
-    sa_.pkey_index = 0;
-    for (const PKey want : {kDefaultPKey, pkey_base(kDefaultPKey)}) {
-        const auto it = std::find(attrs_.pkeys.begin(), attrs_.pkeys.end(), want);
-        if (it != attrs_.pkeys.end()) {
-            sa_.pkey_index = static_cast<std::uint16_t>(it - attrs_.pkeys.begin());
-            break;
-        }
-    }
+    sa_ = sa_address(attrs_);
     if (cache_.sm_lid != attrs_.sm_lid) {
         // Another SM (after a failover, or a new SA implementation): nothing its predecessor
         // said can be trusted, its capabilities least of all.
@@ -771,18 +811,39 @@ Result<DiscoveryReport> Scan::finish() {
     return std::move(report_);
 }
 
-}  // namespace
+ScanOperation::~ScanOperation() = default;
+
+std::unique_ptr<ScanOperation> ScanOperation::start(mad::MadEndpoint& endpoint,
+                                                    DiscoveryOptions options, DiscoveryCache* cache,
+                                                    Done done) {
+    std::unique_ptr<ScanOperation> op(new ScanOperation());
+    ScanOperation* self = op.get();
+    op->scan_ =
+        std::make_unique<Scan>(endpoint, std::move(options), cache,
+                               [self, done = std::move(done)](Result<DiscoveryReport> result) {
+                                   self->finished_ = true;
+                                   done(std::move(result));
+                               });
+    op->scan_->start();
+    return op;
+}
+
+void ScanOperation::cancel(const std::string& why) {
+    if (!finished_) {
+        scan_->cancel(why);
+    }
+}
 
 Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
                                  DiscoveryCache* cache) {
-    DiscoveryCache scratch;
-    Scan scan(endpoint, options, cache != nullptr ? *cache : scratch);
-    scan.start();
-    endpoint.loop().run_until([&scan] { return scan.done(); });
-    if (!scan.done()) {
+    std::optional<Result<DiscoveryReport>> result;
+    auto op = ScanOperation::start(endpoint, options, cache,
+                                   [&result](Result<DiscoveryReport> r) { result = std::move(r); });
+    endpoint.loop().run_until([&result] { return result.has_value(); });
+    if (!result) {
         return fail(Errc::internal, "discovery stopped before its requests completed");
     }
-    return scan.finish();
+    return std::move(*result);
 }
 
 }  // namespace srpadm::discovery

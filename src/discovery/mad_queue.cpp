@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <srpadm/discovery/mad_queue.hpp>
+#include <srpadm/wire/mad.hpp>
 
 namespace srpadm::discovery {
 
@@ -18,6 +19,12 @@ MadQueue::MadQueue(mad::MadEndpoint& endpoint, QueueLimits limits, RetryPolicy p
     limits_.sa_window = std::clamp<std::size_t>(limits_.sa_window, 1, limits_.window);
 }
 
+MadQueue::~MadQueue() {
+    for (auto& [key, waiting] : backoff_) {
+        endpoint_.loop().cancel(waiting.first);
+    }
+}
+
 void MadQueue::submit(const mad::MadRequest& request, mad::MadCallback done) {
     ++stats_.submitted;
     if (cancelled_) {
@@ -25,7 +32,9 @@ void MadQueue::submit(const mad::MadRequest& request, mad::MadCallback done) {
         done(tl::unexpected(*cancelled_));
         return;
     }
-    enqueue(Item{request, std::move(done), 0, next_seq_++}, false);
+    const auto header = wire::MadHeader::decode(request.mad);
+    const bool sa = header && header->mgmt_class == wire::mgmt_class::subn_adm;
+    enqueue(Item{request, std::move(done), 0, next_seq_++, sa}, false);
     pump();
 }
 
@@ -105,9 +114,12 @@ void MadQueue::launch(Item item) {
     const auto deadline = endpoint_.loop().now() + policy_.timeout;
     const mad::MadRequest request = item.request;
     auto shared = std::make_shared<Item>(std::move(item));
-    endpoint_.send(request, deadline, [this, shared](mad::MadResult result) {
-        on_result(std::move(*shared), std::move(result));
-    });
+    endpoint_.send(request, deadline,
+                   [this, shared, token = std::weak_ptr<int>(alive_)](mad::MadResult result) {
+                       if (!token.expired()) {
+                           on_result(std::move(*shared), std::move(result));
+                       }
+                   });
 }
 
 runtime::Duration MadQueue::backoff_for(unsigned attempt) {

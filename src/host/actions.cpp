@@ -1,7 +1,7 @@
 // Logins, remote-port timeouts and logouts through a SysfsWriter (see actions.hpp).
 #include <cerrno>
+#include <memory>
 #include <system_error>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -127,52 +127,104 @@ std::string describe_login(const LoginRequest& r) {
     return out + fmt::format(" on {}:{}", r.device, r.port);
 }
 
-HostActions::HostActions(Sysfs sysfs, std::shared_ptr<SysfsWriter> writer, ActionOptions options)
-    : sysfs_(std::move(sysfs)), writer_(std::move(writer)), options_(std::move(options)) {
-    if (!options_.sleep) {
-        options_.sleep = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
-    }
-}
+struct HostActions::Login {
+    LoginRequest request;
+    std::set<std::string> hosts_before;  // SCSI host names before the write
+    WriteOutcome outcome;
+    // The kernel refused `line` with EINVAL and the outcome is that of `fallback_line`.
+    bool used_fallback = false;
+    std::function<void(ConnectResult)> done;
+};
+
+HostActions::HostActions(runtime::EventLoop& loop, runtime::BlockingPool& pool, Sysfs sysfs,
+                         std::shared_ptr<SysfsWriter> writer, ActionOptions options)
+    : loop_(loop),
+      pool_(pool),
+      sysfs_(std::move(sysfs)),
+      writer_(std::move(writer)),
+      options_(options) {}
 
 std::set<std::string> HostActions::host_names() const {
     const auto names = sysfs_.list("class/scsi_host");
     return names ? std::set<std::string>(names->begin(), names->end()) : std::set<std::string>{};
 }
 
-PendingLogin HostActions::submit(const LoginRequest& request) {
-    PendingLogin pending{request, host_names(), {}};
-    const std::string path = add_target_path(request.device, request.port);
-    pending.outcome = write_with_timeout(writer_, path, request.line, options_.write_timeout);
-    if (!request.fallback_line.empty() && pending.outcome.error &&
-        pending.outcome.error.value() == EINVAL) {
-        pending.used_fallback = true;
-        pending.outcome =
-            write_with_timeout(writer_, path, request.fallback_line, options_.write_timeout);
-    }
-    return pending;
+void HostActions::write(const std::string& lane, const std::string& relative, std::string data,
+                        std::chrono::milliseconds timeout, std::function<void(WriteOutcome)> done) {
+    // The job owns what it touches; the loop reads its result only once the pool says it
+    // returned in time (or, for a late return, in the late handler).
+    struct Job {
+        std::shared_ptr<SysfsWriter> writer;
+        std::string relative;
+        std::string data;
+        std::error_code error;
+    };
+    auto job = std::make_shared<Job>(Job{writer_, relative, std::move(data), {}});
+    const std::weak_ptr<int> token = alive_;
+    pool_.submit(
+        lane, [job] { job->error = job->writer->write(job->relative, job->data); }, timeout,
+        [job, token, done = std::move(done)](bool in_time) {
+            if (token.expired()) {
+                return;  // these actions are gone: nobody waits for the answer
+            }
+            WriteOutcome outcome;
+            outcome.timed_out = !in_time;
+            if (in_time) {
+                outcome.error = job->error;
+            }
+            done(outcome);
+        },
+        [this, job, token] {
+            if (!token.expired() && late_) {
+                late_(fmt::format("{} <- {}", job->relative, job->data), job->error);
+            }
+        });
 }
 
-void HostActions::settle() const {
-    if (options_.settle.count() > 0) {
-        options_.sleep(options_.settle);
-    }
+void HostActions::connect(const LoginRequest& request, std::function<void(ConnectResult)> done) {
+    auto login = std::make_shared<Login>();
+    login->request = request;
+    login->hosts_before = host_names();
+    login->done = std::move(done);
+    write_login(login);
 }
 
-ConnectResult HostActions::confirm(const PendingLogin& pending, const HostScan& after) const {
-    ConnectResult result = confirm_write(pending, after);
-    if (pending.used_fallback) {
+void HostActions::write_login(const std::shared_ptr<Login>& login) {
+    const LoginRequest& r = login->request;
+    const std::string path = add_target_path(r.device, r.port);
+    const std::string& line = login->used_fallback ? r.fallback_line : r.line;
+    write(path, path, line, options_.write_timeout, [this, login](WriteOutcome outcome) {
+        login->outcome = outcome;
+        if (!login->used_fallback && !login->request.fallback_line.empty() && outcome.error &&
+            outcome.error.value() == EINVAL) {
+            login->used_fallback = true;
+            write_login(login);
+            return;
+        }
+        if (!outcome.ok() || options_.settle.count() == 0) {
+            finish_login(login);
+            return;
+        }
+        loop_.after(options_.settle, [this, login] { finish_login(login); });
+    });
+}
+
+void HostActions::finish_login(const std::shared_ptr<Login>& login) {
+    const auto after = srp_hosts(sysfs_);
+    ConnectResult result = confirm(*login, after ? *after : HostScan{});
+    if (login->used_fallback) {
         const auto dropped =
-            login::effective_value(pending.request.spec, login::Key::max_it_iu_size);
+            login::effective_value(login->request.spec, login::Key::max_it_iu_size);
         result.message += fmt::format(
             " (written without max_it_iu_size={}: the kernel refused the line with it (EINVAL); "
             "ib_srp knows the option from about Linux 5.5, and with its immediate data on, a "
             "target that cannot take large requests may refuse the login)",
             dropped.value_or("?"));
     }
-    return result;
+    login->done(std::move(result));
 }
 
-ConnectResult HostActions::confirm_write(const PendingLogin& pending, const HostScan& after) const {
+ConnectResult HostActions::confirm(const Login& pending, const HostScan& after) const {
     const LoginRequest& r = pending.request;
     const std::string what = describe_login(r);
     ConnectResult result;
@@ -237,74 +289,90 @@ ConnectResult HostActions::confirm_write(const PendingLogin& pending, const Host
     return result;
 }
 
-ConnectResult HostActions::connect(const LoginRequest& request) {
-    const PendingLogin pending = submit(request);
-    if (pending.outcome.ok()) {
-        settle();
-    }
-    const auto after = srp_hosts(sysfs_);
-    return confirm(pending, after ? *after : HostScan{});
-}
-
-Result<std::vector<model::TmoWrite>> HostActions::set_timeouts(
-    const SrpHost& host, const model::RemotePortTimeouts& wanted) {
+void HostActions::set_timeouts(const SrpHost& host, const model::RemotePortTimeouts& wanted,
+                               std::function<void(Result<std::vector<model::TmoWrite>>)> done) {
+    const auto now = [&done](Result<std::vector<model::TmoWrite>> r) { done(std::move(r)); };
     if (wanted.empty()) {
-        return std::vector<model::TmoWrite>{};
+        return now(std::vector<model::TmoWrite>{});
     }
     if (!host.remote_port) {
-        return fail(Errc::not_found,
-                    fmt::format("{}: no remote port in class/srp_remote_ports", host.name));
+        return now(fail(Errc::not_found,
+                        fmt::format("{}: no remote port in class/srp_remote_ports", host.name)));
     }
     const RemotePort& rp = *host.remote_port;
     if (!rp.timeouts) {
-        return fail(Errc::io, fmt::format("{}: cannot read the current timeouts of {}", host.name,
-                                          sysfs_.path(rp.path()).string()));
+        return now(fail(Errc::io, fmt::format("{}: cannot read the current timeouts of {}",
+                                              host.name, sysfs_.path(rp.path()).string())));
     }
     auto plan = model::plan_tmo_writes(*rp.timeouts, wanted);
     if (!plan) {
-        return fail(plan.error().code,
-                    fmt::format("{} ({}): {}", host.name, rp.name, plan.error().message));
+        return now(fail(plan.error().code,
+                        fmt::format("{} ({}): {}", host.name, rp.name, plan.error().message)));
     }
-    for (const model::TmoWrite& w : *plan) {
-        const std::string attribute(model::tmo_name(w.key));
-        const auto outcome =
-            write_with_timeout(writer_, remote_port_attribute(rp, attribute),
-                               model::format_tmo(w.value), options_.quick_write_timeout);
-        if (!outcome.ok()) {
-            return fail(Errc::io, fmt::format("{} ({}): writing {}={} failed: {}", host.name,
-                                              rp.name, attribute, model::format_tmo(w.value),
-                                              outcome.timed_out ? "no answer in time"
-                                                                : outcome.error.message()));
-        }
-    }
-    return plan;
+    write_timeouts(host, std::move(*plan), 0, std::move(done));
 }
 
-Result<bool> HostActions::disconnect(const SrpHost& host) {
+// The planned writes one after the other: each is valid only once the one before is made.
+void HostActions::write_timeouts(const SrpHost& host, std::vector<model::TmoWrite> plan,
+                                 std::size_t next,
+                                 std::function<void(Result<std::vector<model::TmoWrite>>)> done) {
+    if (next == plan.size()) {
+        done(std::move(plan));
+        return;
+    }
+    const RemotePort& rp = *host.remote_port;
+    const model::TmoWrite w = plan[next];
+    const std::string attribute(model::tmo_name(w.key));
+    write(rp.path(), remote_port_attribute(rp, attribute), model::format_tmo(w.value),
+          options_.quick_write_timeout,
+          [this, host, plan = std::move(plan), next, attribute, w,
+           done = std::move(done)](WriteOutcome outcome) mutable {
+              if (!outcome.ok()) {
+                  const RemotePort& port = *host.remote_port;
+                  done(fail(Errc::io, fmt::format("{} ({}): writing {}={} failed: {}", host.name,
+                                                  port.name, attribute, model::format_tmo(w.value),
+                                                  outcome.timed_out ? "no answer in time"
+                                                                    : outcome.error.message())));
+                  return;
+              }
+              write_timeouts(host, std::move(plan), next + 1, std::move(done));
+          });
+}
+
+void HostActions::disconnect(const SrpHost& host, std::function<void(Result<bool>)> done) {
     if (!host.remote_port) {
-        return fail(
-            Errc::not_found,
-            fmt::format("{}: no remote port in class/srp_remote_ports to delete", host.name));
+        done(
+            fail(Errc::not_found,
+                 fmt::format("{}: no remote port in class/srp_remote_ports to delete", host.name)));
+        return;
     }
-    const auto outcome =
-        write_with_timeout(writer_, remote_port_attribute(*host.remote_port, "delete"), "1",
-                           options_.quick_write_timeout);
-    if (!outcome.ok()) {
-        return fail(
-            Errc::io,
-            fmt::format("{} ({}): writing delete failed: {}", host.name, host.remote_port->name,
-                        outcome.timed_out ? "no answer in time" : outcome.error.message()));
+    const RemotePort& rp = *host.remote_port;
+    write(rp.path(), remote_port_attribute(rp, "delete"), "1", options_.quick_write_timeout,
+          [this, name = host.name, port = rp.name, done = std::move(done)](WriteOutcome outcome) {
+              if (!outcome.ok()) {
+                  done(fail(Errc::io, fmt::format("{} ({}): writing delete failed: {}", name, port,
+                                                  outcome.timed_out ? "no answer in time"
+                                                                    : outcome.error.message())));
+                  return;
+              }
+              wait_gone("class/scsi_host/" + name, std::chrono::milliseconds(0), done);
+          });
+}
+
+void HostActions::wait_gone(std::string dir, std::chrono::milliseconds waited,
+                            std::function<void(Result<bool>)> done) {
+    if (!sysfs_.exists(dir)) {
+        done(true);
+        return;
     }
-    const std::string dir = "class/scsi_host/" + host.name;
-    auto waited = std::chrono::milliseconds(0);
-    while (sysfs_.exists(dir)) {
-        if (waited >= options_.disconnect_wait) {
-            return false;
-        }
-        options_.sleep(options_.poll_interval);
-        waited += options_.poll_interval;
+    if (waited >= options_.disconnect_wait) {
+        done(false);
+        return;
     }
-    return true;
+    const auto step = options_.poll_interval;
+    loop_.after(step, [this, dir = std::move(dir), waited, step, done = std::move(done)]() mutable {
+        wait_gone(std::move(dir), waited + step, std::move(done));
+    });
 }
 
 }  // namespace srpadm::host

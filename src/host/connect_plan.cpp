@@ -40,6 +40,17 @@ std::string fallback_line(const model::Target& target, const model::LoginPolicy&
 
 }  // namespace
 
+Result<void> check_timeouts(const model::RemotePortTimeouts& wanted, const SrpHost* existing,
+                            const model::TmoValues& new_port) {
+    const bool known =
+        existing != nullptr && existing->remote_port && existing->remote_port->timeouts;
+    auto ok = model::apply_tmo(known ? *existing->remote_port->timeouts : new_port, wanted);
+    if (!ok) {
+        return Unexpected(ok.error());
+    }
+    return {};
+}
+
 Result<std::vector<PlannedTarget>> plan_connections(const std::vector<model::Target>& targets,
                                                     const std::string& device, unsigned port,
                                                     const ConnectSettings& settings,
@@ -82,16 +93,12 @@ Result<std::vector<PlannedTarget>> plan_connections(const std::vector<model::Tar
         p.request.line = *line;
         p.request.fallback_line = fallback_line(target, policy, p.request.line);
         const SrpHost* existing = find_login(hosts, p.request.spec, device, port);
-        model::TmoValues base = settings.new_port_timeouts;
         if (existing != nullptr) {
             p.action = PlanAction::already_connected;
             p.host = existing->name;
-            if (existing->remote_port && existing->remote_port->timeouts) {
-                base = *existing->remote_port->timeouts;
-            }
         }
         if (!p.timeouts.empty()) {
-            if (auto ok = model::apply_tmo(base, p.timeouts); !ok) {
+            if (auto ok = check_timeouts(p.timeouts, existing, settings.new_port_timeouts); !ok) {
                 errors += fmt::format(
                     "{}{}: timeouts for {}{}: {}", errors.empty() ? "" : "\n",
                     p.rule.empty() ? "[defaults]" : p.rule, describe_login(p.request),

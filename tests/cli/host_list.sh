@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # srpadm list and srpadm initiator-id against the sysfs fixture (tests/fixtures/README.md),
-# with the worked examples of kernel-abi.md §2.4-2.5.
+# with worked examples (see include/srpadm/model/initiator_id.hpp for the kernel sources).
 # Usage: host_list.sh <path-to-srpadm> <source-dir>
 set -u
 bin=$1 src=$2

@@ -1,5 +1,5 @@
 // MAD budgets: what a first scan and a rescan of an unchanged fabric cost, against
-// srp_daemon's (srp_daemon-behavior.md 2.10: every scan from scratch, one MAD at a time).
+// srp_daemon's (rdma-core srp_daemon/srp_daemon.c: every scan from scratch, one MAD at a time).
 #include "scenario_support.hpp"
 
 namespace srpadm::scenario {

@@ -5,12 +5,15 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
-#include <thread>
+#include <optional>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <srpadm/host/actions.hpp>
+#include <srpadm/runtime/blocking_pool.hpp>
+#include <srpadm/runtime/clock.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 
 #include "host_fixture.hpp"
 
@@ -101,22 +104,44 @@ class HostActionsTest : public ::testing::Test {
         options_.quick_write_timeout = std::chrono::milliseconds(200);
         options_.settle = std::chrono::milliseconds(7);
         options_.disconnect_wait = std::chrono::milliseconds(0);
-        options_.sleep = [this](std::chrono::milliseconds ms) {
-            slept_.push_back(ms);
-            if (on_sleep_) {
-                on_sleep_();
-            }
-        };
     }
 
-    HostActions actions() { return HostActions(Sysfs(copy_.root()), writer_, options_); }
+    // The actions with the options as they are now.
+    HostActions& actions() {
+        actions_.emplace(loop_, pool_, Sysfs(copy_.root()), writer_, options_);
+        return *actions_;
+    }
+    // Each runs one action on the loop (virtual time) until it is done.
+    ConnectResult connect(const LoginRequest& r) {
+        std::optional<ConnectResult> got;
+        actions().connect(r, [&got](ConnectResult c) { got = std::move(c); });
+        loop_.run_until([&got] { return got.has_value(); });
+        return got.value();
+    }
+    Result<std::vector<model::TmoWrite>> set_timeouts(const SrpHost& host,
+                                                      const model::RemotePortTimeouts& wanted) {
+        std::optional<Result<std::vector<model::TmoWrite>>> got;
+        actions().set_timeouts(host, wanted, [&got](auto r) { got = std::move(r); });
+        loop_.run_until([&got] { return got.has_value(); });
+        return got.value();
+    }
+    Result<bool> disconnect(const SrpHost& host) {
+        std::optional<Result<bool>> got;
+        actions().disconnect(host, [&got](Result<bool> r) { got = std::move(r); });
+        loop_.run_until([&got] { return got.has_value(); });
+        return got.value();
+    }
+    // Virtual time since `since`.
+    runtime::Duration since(runtime::TimePoint since) const { return clock_.now() - since; }
     const fs::path& root() const { return copy_.root(); }
 
     testing::FixtureCopy copy_{"host1"};
     std::shared_ptr<FakeWriter> writer_ = std::make_shared<FakeWriter>();
     ActionOptions options_;
-    std::vector<std::chrono::milliseconds> slept_;
-    std::function<void()> on_sleep_;
+    runtime::VirtualClock clock_;
+    runtime::EventLoop loop_{clock_};
+    runtime::BlockingPool pool_{loop_, 4};
+    std::optional<HostActions> actions_;  // after the pool: gone before the pool joins
 };
 
 TEST_F(HostActionsTest, ConnectedAfterTheWriteAndTheRecheck) {
@@ -125,7 +150,8 @@ TEST_F(HostActionsTest, ConnectedAfterTheWriteAndTheRecheck) {
         return std::error_code{};
     });
     const LoginRequest r = tgt_b_login();
-    const ConnectResult result = actions().connect(r);
+    const auto start = clock_.now();
+    const ConnectResult result = connect(r);
     EXPECT_EQ(result.state, ConnectState::connected);
     EXPECT_EQ(result.host, "host13");
     EXPECT_EQ(result.message,
@@ -134,12 +160,12 @@ TEST_F(HostActionsTest, ConnectedAfterTheWriteAndTheRecheck) {
     EXPECT_EQ(
         writer_->calls(),
         (std::vector<FakeWriter::Call>{{"class/infiniband_srp/srp-mlx5_1-1/add_target", r.line}}));
-    EXPECT_EQ(slept_, (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(7)}));
+    EXPECT_EQ(since(start), runtime::Duration(std::chrono::milliseconds(7)));  // the settle pause
 }
 
 TEST_F(HostActionsTest, SuccessfulWriteButTheHostVanished) {
     // The kernel returns success even when the SCSI scan fails and it removes the host.
-    const ConnectResult none = actions().connect(tgt_b_login());
+    const ConnectResult none = connect(tgt_b_login());
     EXPECT_EQ(none.state, ConnectState::vanished);
     EXPECT_NE(none.message.find("the kernel accepted the login but no SCSI host for it is left"),
               std::string::npos);
@@ -148,8 +174,9 @@ TEST_F(HostActionsTest, SuccessfulWriteButTheHostVanished) {
         make_host(root(), 13, "mlx5_1", 1, kTgtB, kTgtBGid, 0xffff);
         return std::error_code{};
     });
-    on_sleep_ = [this] { fs::remove_all(root() / "class/scsi_host/host13"); };
-    EXPECT_EQ(actions().connect(tgt_b_login()).state, ConnectState::vanished);
+    loop_.after(std::chrono::milliseconds(1),  // during the settle pause
+                [this] { fs::remove_all(root() / "class/scsi_host/host13"); });
+    EXPECT_EQ(connect(tgt_b_login()).state, ConnectState::vanished);
 }
 
 TEST_F(HostActionsTest, LostHostAfterTheWriteIsNotAConnection) {
@@ -158,7 +185,7 @@ TEST_F(HostActionsTest, LostHostAfterTheWriteIsNotAConnection) {
         put(root() / "class/srp_remote_ports/port-13:1/state", "lost\n");
         return std::error_code{};
     });
-    EXPECT_EQ(actions().connect(tgt_b_login()).state, ConnectState::vanished);
+    EXPECT_EQ(connect(tgt_b_login()).state, ConnectState::vanished);
 }
 
 TEST_F(HostActionsTest, MaxItIuSizeRefusedIsWrittenAgainWithout) {
@@ -174,7 +201,7 @@ TEST_F(HostActionsTest, MaxItIuSizeRefusedIsWrittenAgainWithout) {
     r.fallback_line = r.line;
     r.spec.options.push_back({login::Key::max_it_iu_size, "4096"});
     r.line = login::render(r.spec).value();
-    const ConnectResult result = actions().connect(r);
+    const ConnectResult result = connect(r);
     EXPECT_EQ(result.state, ConnectState::connected);
     EXPECT_EQ(result.host, "host13");
     EXPECT_EQ(result.message,
@@ -197,7 +224,7 @@ TEST_F(HostActionsTest, OnlyEinvalWithAFallbackIsWrittenAgain) {
     writer_->answer([](const std::string&, const std::string&) {
         return std::error_code(EINVAL, std::generic_category());
     });
-    ConnectResult result = actions().connect(r);
+    ConnectResult result = connect(r);
     EXPECT_EQ(result.state, ConnectState::failed);
     EXPECT_EQ(result.error, EINVAL);
     EXPECT_EQ(writer_->calls().size(), 2U);
@@ -205,7 +232,7 @@ TEST_F(HostActionsTest, OnlyEinvalWithAFallbackIsWrittenAgain) {
     writer_->answer([](const std::string&, const std::string&) {
         return std::error_code(ECONNRESET, std::generic_category());
     });
-    result = actions().connect(r);
+    result = connect(r);
     EXPECT_EQ(result.error, ECONNRESET);
     EXPECT_EQ(writer_->calls().size(), 3U);
     // No fallback line (a login the user gave whole): EINVAL is final.
@@ -213,7 +240,7 @@ TEST_F(HostActionsTest, OnlyEinvalWithAFallbackIsWrittenAgain) {
         return std::error_code(EINVAL, std::generic_category());
     });
     r.fallback_line.clear();
-    result = actions().connect(r);
+    result = connect(r);
     EXPECT_EQ(result.error, EINVAL);
     EXPECT_EQ(writer_->calls().size(), 4U);
 }
@@ -231,7 +258,8 @@ TEST_F(HostActionsTest, EexistIsAlreadyConnected) {
     r.spec.ib = login::IbCmAddress{Gid::from_parts(0xfe80000000000000ULL, 0x0002c90300f00011ULL),
                                    0xffff, 0x0002c90300f00010ULL};
     r.line = login::render(r.spec).value();
-    const ConnectResult result = actions().connect(r);
+    const auto start = clock_.now();
+    const ConnectResult result = connect(r);
     EXPECT_EQ(result.state, ConnectState::already_connected);
     EXPECT_EQ(result.error, EEXIST);
     EXPECT_EQ(result.host, "host9");
@@ -241,7 +269,7 @@ TEST_F(HostActionsTest, EexistIsAlreadyConnected) {
               "kernel has a login to this target from this port with the same initiator_ext "
               "(host9 (dgid fe800000000000000002c90300f00011, pkey 8001, fail-fast); a login per "
               "target port needs its own initiator_ext, e.g. --initiator-ext port-guid)");
-    EXPECT_TRUE(slept_.empty());  // no settle pause after a refusal
+    EXPECT_EQ(since(start), runtime::Duration(0));  // no settle pause after a refusal
 }
 
 struct ErrnoCase {
@@ -276,7 +304,7 @@ TEST_F(HostActionsTest, EveryErrnoReportedWithTheTargetAndTheKernelsMeaning) {
         writer_->answer([&c](const std::string&, const std::string&) {
             return std::error_code(c.error, std::generic_category());
         });
-        const ConnectResult result = actions().connect(tgt_b_login());
+        const ConnectResult result = connect(tgt_b_login());
         EXPECT_EQ(result.state, ConnectState::failed) << c.text;
         EXPECT_EQ(result.error, c.error);
         EXPECT_EQ(result.message,
@@ -286,31 +314,37 @@ TEST_F(HostActionsTest, EveryErrnoReportedWithTheTargetAndTheKernelsMeaning) {
     }
 }
 
-TEST_F(HostActionsTest, AWriteThatNeverReturnsTimesOut) {
+TEST_F(HostActionsTest, AWriteThatNeverReturnsTimesOutAndIsJoinedWhenItReturns) {
     std::mutex mutex;
     std::condition_variable cv;
     bool release = false;
     writer_->answer([&](const std::string&, const std::string&) {
         std::unique_lock<std::mutex> lock(mutex);
         cv.wait(lock, [&] { return release; });
-        return std::error_code{};
+        return std::error_code(ECONNRESET, std::generic_category());
     });
-    const auto start = std::chrono::steady_clock::now();
-    const ConnectResult result = actions().connect(tgt_b_login());
-    const auto took = std::chrono::steady_clock::now() - start;
+    const ConnectResult result = connect(tgt_b_login());
     EXPECT_EQ(result.state, ConnectState::timed_out);
     EXPECT_NE(result.message.find("add_target did not return within 200 ms"), std::string::npos);
-    EXPECT_LT(took, std::chrono::seconds(30));  // bounded, whatever the machine's load
+    EXPECT_EQ(pool_.stats().overdue, 1U);
+    // The kernel returns at last: the late answer is reported, the thread is not left behind.
+    std::optional<std::pair<std::string, std::error_code>> late;
+    loop_.hold();  // the pool holds the loop only until `done`: wait for the late return here
+    actions_->set_late_handler([this, &late](const std::string& what, std::error_code e) {
+        late.emplace(what, e);
+        loop_.release();
+    });
     {
         const std::lock_guard<std::mutex> lock(mutex);
         release = true;
     }
     cv.notify_all();
-    // The worker finishes on its own; give it the chance before the locals go away.
-    for (int i = 0; i < 1000 && writer_.use_count() > 1; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    EXPECT_EQ(writer_.use_count(), 1);
+    loop_.run_until([&late] { return late.has_value(); });
+    ASSERT_TRUE(late);
+    EXPECT_EQ(late->first, "class/infiniband_srp/srp-mlx5_1-1/add_target <- " + tgt_b_login().line);
+    EXPECT_EQ(late->second.value(), ECONNRESET);
+    EXPECT_EQ(pool_.stats().late_returns, 1U);
+    EXPECT_EQ(pool_.stats().running, 0U);
 }
 
 TEST_F(HostActionsTest, RdmaCmLoginConfirmedByItsNewHost) {
@@ -321,12 +355,12 @@ TEST_F(HostActionsTest, RdmaCmLoginConfirmedByItsNewHost) {
     r.spec.ioc_guid = 0x525400fffe123456ULL;
     r.spec.rdma = login::RdmaCmAddress{"192.168.122.1:5555", std::nullopt};
     r.line = login::render(r.spec).value();
-    EXPECT_EQ(actions().connect(r).state, ConnectState::vanished);  // host11 was there before
+    EXPECT_EQ(connect(r).state, ConnectState::vanished);  // host11 was there before
     writer_->answer([this](const std::string&, const std::string&) {
         make_host(root(), 14, "rxe0", 1, 0x525400fffe123456ULL, std::nullopt, 0);
         return std::error_code{};
     });
-    const ConnectResult result = actions().connect(r);
+    const ConnectResult result = connect(r);
     EXPECT_EQ(result.state, ConnectState::connected);
     EXPECT_EQ(result.host, "host14");
 }
@@ -336,15 +370,15 @@ TEST_F(HostActionsTest, TimeoutsWrittenInAValidOrder) {
     model::RemotePortTimeouts wanted;
     wanted.fast_io_fail_tmo = 5;
     wanted.dev_loss_tmo = 10;
-    wanted.reconnect_delay = 10;                                       // unchanged: not written
-    auto writes = actions().set_timeouts(scan.hosts.front(), wanted);  // host7: 15/600/10
+    wanted.reconnect_delay = 10;                             // unchanged: not written
+    auto writes = set_timeouts(scan.hosts.front(), wanted);  // host7: 15/600/10
     ASSERT_TRUE(writes) << writes.error().message;
     EXPECT_EQ(writer_->calls(), (std::vector<FakeWriter::Call>{
                                     {"class/srp_remote_ports/port-7:1/fast_io_fail_tmo", "5"},
                                     {"class/srp_remote_ports/port-7:1/dev_loss_tmo", "10"}}));
     model::RemotePortTimeouts off;
     off.fast_io_fail_tmo = model::kTmoOff;
-    EXPECT_TRUE(actions().set_timeouts(scan.hosts.front(), off));
+    EXPECT_TRUE(set_timeouts(scan.hosts.front(), off));
     EXPECT_EQ(writer_->calls().back(),
               (FakeWriter::Call{"class/srp_remote_ports/port-7:1/fast_io_fail_tmo", "off"}));
 }
@@ -353,7 +387,7 @@ TEST_F(HostActionsTest, TimeoutRefusals) {
     const auto scan = srp_hosts(Sysfs(root())).value();
     model::RemotePortTimeouts bad;
     bad.dev_loss_tmo = 10;  // with host7's fast_io_fail_tmo 15
-    const auto refused = actions().set_timeouts(scan.hosts.front(), bad);
+    const auto refused = set_timeouts(scan.hosts.front(), bad);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Errc::invalid_input);
     EXPECT_EQ(refused.error().message.substr(0, 22), "host7 (port-7:1): fast");
@@ -363,7 +397,7 @@ TEST_F(HostActionsTest, TimeoutRefusals) {
     });
     model::RemotePortTimeouts fine;
     fine.dev_loss_tmo = 60;
-    const auto failed = actions().set_timeouts(scan.hosts.front(), fine);
+    const auto failed = set_timeouts(scan.hosts.front(), fine);
     ASSERT_FALSE(failed);
     EXPECT_EQ(failed.error().code, Errc::io);
     EXPECT_EQ(failed.error().message,
@@ -374,23 +408,21 @@ TEST_F(HostActionsTest, DisconnectWritesDeleteAndWaits) {
     const auto scan = srp_hosts(Sysfs(root())).value();
     const SrpHost& host9 = scan.hosts[2];
     ASSERT_EQ(host9.name, "host9");
-    EXPECT_EQ(actions().disconnect(host9).value(), false);  // still there, no wait
+    EXPECT_EQ(disconnect(host9).value(), false);  // still there, no wait
     EXPECT_EQ(writer_->calls(),
               (std::vector<FakeWriter::Call>{{"class/srp_remote_ports/port-9:1/delete", "1"}}));
     options_.disconnect_wait = std::chrono::milliseconds(1000);
     options_.poll_interval = std::chrono::milliseconds(100);
-    int polls = 0;
-    on_sleep_ = [&] {
-        if (++polls == 3) {
-            fs::remove_all(root() / "class/scsi_host/host9");
-        }
-    };
-    EXPECT_EQ(actions().disconnect(host9).value(), true);
-    EXPECT_EQ(polls, 3);
+    const auto start = clock_.now();
+    loop_.after(std::chrono::milliseconds(250),
+                [this] { fs::remove_all(root() / "class/scsi_host/host9"); });
+    EXPECT_EQ(disconnect(host9).value(), true);
+    // Seen gone at the third look after the write (100, 200, 300 ms).
+    EXPECT_EQ(since(start), runtime::Duration(std::chrono::milliseconds(300)));
     writer_->answer([](const std::string&, const std::string&) {
         return std::error_code(EACCES, std::generic_category());
     });
-    const auto denied = actions().disconnect(scan.hosts[0]);
+    const auto denied = disconnect(scan.hosts[0]);
     ASSERT_FALSE(denied);
     EXPECT_EQ(denied.error().code, Errc::io);
     EXPECT_EQ(denied.error().message, "host7 (port-7:1): writing delete failed: Permission denied");

@@ -144,7 +144,7 @@ TEST(SrpHosts, RdmaCmHostLacksTheIbAttributes) {
 TEST(FindLogin, ExactDeviceNames) {
     const auto hosts = srp_hosts(kHost1).value().hosts;
     // tgt-b is connected from mlx5_10:1 only; srp_daemon's prefix compare would call it
-    // connected for mlx5_1 (reference defect B10).
+    // connected for mlx5_1 (srp_daemon's prefix compare in check_not_equal_str()).
     const auto tgt_b = ib_login("0002C90300E00010", 0x0002c90300e00010ULL, 0x0002c90300e00011ULL,
                                 0xffff, 0x0002c90300e00010ULL);
     EXPECT_EQ(find_login(hosts, tgt_b, "mlx5_1", 1), nullptr);

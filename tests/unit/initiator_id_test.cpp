@@ -1,4 +1,5 @@
-// Initiator port IDs and ACL names, with the worked examples of kernel-abi.md §2.4-2.5.
+// Initiator port IDs and ACL names, with worked examples (see model/initiator_id.hpp for the
+// kernel sources).
 #include <gtest/gtest.h>
 
 #include <srpadm/model/initiator_id.hpp>

@@ -11,7 +11,7 @@
 namespace srpadm::login {
 namespace {
 
-// The target of reference/srp_daemon-behavior.md §3.2 (rdma-core Documentation/ibsrpdm.md).
+// The target of rdma-core's Documentation/ibsrpdm.md.
 LoginSpec ibsrpdm_target() {
     LoginSpec spec;
     spec.id_ext = "20030003BA27CC7A";

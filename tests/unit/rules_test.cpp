@@ -1,5 +1,5 @@
-// srp_daemon's rules file, read as srp_daemon reads it (reference behaviour §5), with its
-// defects fixed; rule evaluation (first match wins, implicit final allow).
+// srp_daemon's rules file, read as srp_daemon reads it (rdma-core srp_daemon/srp_daemon.c), with
+// its defects fixed; rule evaluation (first match wins, implicit final allow).
 #include <string>
 
 #include <gtest/gtest.h>
@@ -84,10 +84,10 @@ TEST(RulesParse, VerbIsTheFirstCharacterOnly) {
               "comment, not 'x'");
 }
 
-// Reference behaviour §5.2: the inputs srp_daemon refuses, refused here too, each with
+// The inputs srp_daemon's get_rules_file() refuses, refused here too, each with
 // file:line and what was expected instead of "Bad syntax" or "Buffer overflow".
 struct Refusal {
-    const char* row;  // the §5.2 row, or what else is checked
+    const char* row;  // what is checked
     const char* text;
     const char* message;
 };

@@ -127,9 +127,43 @@ class DiscoveryCache {
 // lines match; nullopt when the entry is not an SRP service. Not yet checked to be hex.
 std::optional<std::string> srp_id_ext(const wire::ServiceEntry& entry);
 
-// Runs one scan on `endpoint` (whose loop must not be running elsewhere). Fails only when
-// nothing could be learned (port unusable, SA unreachable); per-port problems are listed in
-// the report.
+class Scan;
+
+// One scan in progress on the endpoint's loop, which the caller runs (a daemon runs scans of
+// several ports, timers and file descriptors on one loop).
+class ScanOperation {
+  public:
+    using Done = std::function<void(Result<DiscoveryReport>)>;
+
+    // Starts a scan. `done` runs once, on the loop thread, never inside start() or cancel():
+    // with the report, or the error that made the scan fail (only when nothing could be
+    // learned: port unusable, SA unreachable; per-port problems are listed in the report).
+    // `cache` (may be null) must outlive the operation.
+    static std::unique_ptr<ScanOperation> start(mad::MadEndpoint& endpoint,
+                                                DiscoveryOptions options, DiscoveryCache* cache,
+                                                Done done);
+    // Destroying an unfinished scan stops it without calling `done`; answers still in flight
+    // are dropped when they come.
+    ~ScanOperation();
+    ScanOperation(const ScanOperation&) = delete;
+    ScanOperation& operator=(const ScanOperation&) = delete;
+    ScanOperation(ScanOperation&&) = delete;
+    ScanOperation& operator=(ScanOperation&&) = delete;
+
+    // Stops the scan: nothing more is sent, and `done` gets Errc::cancelled with "scan stopped:
+    // <why>" without waiting for the answers in flight.
+    void cancel(const std::string& why);
+    bool finished() const { return finished_; }
+
+  private:
+    ScanOperation() = default;
+
+    std::unique_ptr<Scan> scan_;
+    bool finished_ = false;
+};
+
+// Runs one scan on `endpoint`, running its loop until the scan ends (the loop must not be
+// running elsewhere): ScanOperation for a caller that has nothing else to do.
 Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
                                  DiscoveryCache* cache = nullptr);
 

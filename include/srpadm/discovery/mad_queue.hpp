@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <utility>
@@ -42,6 +43,13 @@ class MadQueue {
   public:
     MadQueue(mad::MadEndpoint& endpoint, QueueLimits limits, RetryPolicy policy,
              std::uint64_t jitter_seed = 1);
+    // Requests still in flight complete into nothing (their callbacks are not run); backoff
+    // timers are cancelled. A scan can thus be dropped while its answers are on the way.
+    ~MadQueue();
+    MadQueue(const MadQueue&) = delete;
+    MadQueue& operator=(const MadQueue&) = delete;
+    MadQueue(MadQueue&&) = delete;
+    MadQueue& operator=(MadQueue&&) = delete;
 
     // Queues `request`; `done` runs once on the loop thread with the response or the error of
     // the last attempt.
@@ -66,9 +74,10 @@ class MadQueue {
         mad::MadCallback done;
         unsigned attempt = 0;
         std::uint64_t seq = 0;  // submission order, kept across retries
+        bool sa = false;        // to the subnet administrator (from the request's header)
     };
 
-    static bool is_sa(const Item& item) { return item.request.mad[1] == 0x03; }
+    static bool is_sa(const Item& item) { return item.sa; }
     void pump();
     void enqueue(Item item, bool front);
     void launch(Item item);
@@ -93,6 +102,8 @@ class MadQueue {
     bool pump_again_ = false;  // ... and must walk it once more when done
     std::minstd_rand jitter_;
     QueueStats stats_;
+    // The endpoint's callbacks hold it weakly: they do nothing once the queue is gone.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace srpadm::discovery

@@ -1,13 +1,18 @@
-// What the host-side commands do to the kernel, through a SysfsWriter:
-//   - log in: write a login string to class/infiniband_srp/srp-<dev>-<port>/add_target (off
-//     the caller's thread, with a deadline), then read sysfs again to confirm that a SCSI host
-//     for the login exists: the write can succeed and the host still be removed at once
-//     ("SCSI scan failed - removing SCSI host");
+// What the host-side commands do to the kernel, through a SysfsWriter whose writes run on a
+// runtime::BlockingPool (never on the event loop: an add_target write blocks through the path
+// lookup, the login and the SCSI scan, about a minute for an unreachable target), every result
+// handed back on the loop:
+//   - log in: write a login string to class/infiniband_srp/srp-<dev>-<port>/add_target (one
+//     pool lane per local port: the kernel serialises them anyway), then, after a settle
+//     pause on the loop's clock, read sysfs again to confirm that a SCSI host for the login
+//     exists: the write can succeed and the host still be removed at once ("SCSI scan failed -
+//     removing SCSI host");
 //   - set a remote port's timeouts (class/srp_remote_ports/port-<H>:1/...), in an order the
 //     kernel accepts;
 //   - log out: write the remote port's delete attribute and wait for the SCSI host to go.
 // Every outcome carries a one-line message that names the target and, for an errno, what the
-// kernel means by it (kernel-abi §1.3).
+// kernel means by it (kernel drivers/infiniband/ulp/srp/ib_srp.c, add_target_store() and
+// srp_cm_rej_handler()).
 #pragma once
 
 #include <chrono>
@@ -23,6 +28,8 @@
 #include <srpadm/model/login.hpp>
 #include <srpadm/model/remote_port.hpp>
 #include <srpadm/result.hpp>
+#include <srpadm/runtime/blocking_pool.hpp>
+#include <srpadm/runtime/event_loop.hpp>
 
 namespace srpadm::host {
 
@@ -37,8 +44,6 @@ struct ActionOptions {
     // How long a logout waits for the SCSI host to go (0: do not wait), and how often it looks.
     std::chrono::milliseconds disconnect_wait = std::chrono::seconds(10);
     std::chrono::milliseconds poll_interval = std::chrono::milliseconds(100);
-    // Injected for tests (default: std::this_thread::sleep_for).
-    std::function<void(std::chrono::milliseconds)> sleep;
 };
 
 enum class ConnectState : std::uint8_t {
@@ -70,53 +75,75 @@ struct ConnectResult {
     std::string message;  // one line, for the user
 };
 
-// A write that was made and awaits its re-check.
-struct PendingLogin {
-    LoginRequest request;
-    std::set<std::string> hosts_before;  // SCSI host names before the write
-    WriteOutcome outcome;
-    // The kernel refused `line` with EINVAL and the outcome is that of `fallback_line`.
-    bool used_fallback = false;
-};
-
-// What ib_srp means by an errno from add_target (kernel-abi §1.3); "" for EEXIST.
+// What ib_srp means by an errno from add_target (see above); "" for EEXIST.
 std::string add_target_error_meaning(int error);
 // "id_ext=...,ioc_guid=... (dgid ..., pkey ...|dest ...) on mlx5_0:1": names a login.
 std::string describe_login(const LoginRequest& request);
 
+// The outcome of one write through the pool.
+struct WriteOutcome {
+    bool timed_out = false;
+    std::error_code error;  // when not timed out: {} on success
+
+    bool ok() const { return !timed_out && !error; }
+};
+
 class HostActions {
   public:
-    HostActions(Sysfs sysfs, std::shared_ptr<SysfsWriter> writer, ActionOptions options);
+    // Callbacks run on `loop`; writes run on `pool`; both must outlive this object. Destroying
+    // it abandons what it started: callbacks for writes still running are not run.
+    HostActions(runtime::EventLoop& loop, runtime::BlockingPool& pool, Sysfs sysfs,
+                std::shared_ptr<SysfsWriter> writer, ActionOptions options);
 
     const Sysfs& sysfs() const { return sysfs_; }
+    const ActionOptions& options() const { return options_; }
 
-    // The whole login: write, settle, re-check.
-    ConnectResult connect(const LoginRequest& request);
+    // The whole login: the write (and the fallback line on EINVAL), the settle pause, the
+    // re-check. `done` runs once, on the loop.
+    void connect(const LoginRequest& request, std::function<void(ConnectResult)> done);
 
-    // The two halves, for many logins with one settle pause between them.
-    PendingLogin submit(const LoginRequest& request);
-    ConnectResult confirm(const PendingLogin& pending, const HostScan& after) const;
-    void settle() const;
-
-    // Sets `wanted` on `host`'s remote port; returns the writes made (none when nothing
-    // changes). Errors: Errc::invalid_input when the kernel's rules refuse the result,
-    // Errc::io when a write fails.
-    Result<std::vector<model::TmoWrite>> set_timeouts(const SrpHost& host,
-                                                      const model::RemotePortTimeouts& wanted);
+    // Sets `wanted` on `host`'s remote port; `done` gets the writes made (none when nothing
+    // changes), or Errc::invalid_input when the kernel's rules refuse the result (nothing is
+    // written), Errc::io when a write fails (the ones before it stay: each is valid alone).
+    void set_timeouts(const SrpHost& host, const model::RemotePortTimeouts& wanted,
+                      std::function<void(Result<std::vector<model::TmoWrite>>)> done);
 
     // Writes "1" to the host's remote port's delete attribute, then waits up to
-    // disconnect_wait for the SCSI host to go. Returns true when it is gone, false when it is
-    // still there after the wait (the kernel removes it asynchronously); Errc::io when the
+    // disconnect_wait for the SCSI host to go. `done` gets true when it is gone, false when it
+    // is still there after the wait (the kernel removes it asynchronously); Errc::io when the
     // write fails, Errc::not_found without a remote port.
-    Result<bool> disconnect(const SrpHost& host);
+    void disconnect(const SrpHost& host, std::function<void(Result<bool>)> done);
+
+    // Called on the loop when a write that had been reported as timed out returns at last:
+    // what it was (the attribute and the login or value) and what the kernel said.
+    void set_late_handler(std::function<void(const std::string& what, std::error_code)> handler) {
+        late_ = std::move(handler);
+    }
 
   private:
-    std::set<std::string> host_names() const;
-    ConnectResult confirm_write(const PendingLogin& pending, const HostScan& after) const;
+    struct Login;
 
+    // One write on `lane`; `done` on the loop.
+    void write(const std::string& lane, const std::string& relative, std::string data,
+               std::chrono::milliseconds timeout, std::function<void(WriteOutcome)> done);
+    void write_login(const std::shared_ptr<Login>& login);
+    void finish_login(const std::shared_ptr<Login>& login);
+    void write_timeouts(const SrpHost& host, std::vector<model::TmoWrite> plan, std::size_t next,
+                        std::function<void(Result<std::vector<model::TmoWrite>>)> done);
+    void wait_gone(std::string dir, std::chrono::milliseconds waited,
+                   std::function<void(Result<bool>)> done);
+    std::set<std::string> host_names() const;
+    ConnectResult confirm(const Login& pending, const HostScan& after) const;
+
+    runtime::EventLoop& loop_;
+    runtime::BlockingPool& pool_;
     Sysfs sysfs_;
     std::shared_ptr<SysfsWriter> writer_;
     ActionOptions options_;
+    std::function<void(const std::string&, std::error_code)> late_;
+    // The pool's callbacks hold it weakly: a write that returns after these actions are gone
+    // is dropped.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace srpadm::host

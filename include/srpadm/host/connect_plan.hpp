@@ -42,6 +42,12 @@ struct PlannedTarget {
     std::string problem;                 // why it is invalid
 };
 
+// Whether `wanted` can be set on the remote port of a login: against `existing`'s current
+// values when the login is there (and its values can be read), else against what a new
+// remote port starts with. Errc::invalid_input with the kernel's rule that refuses it.
+Result<void> check_timeouts(const model::RemotePortTimeouts& wanted, const SrpHost* existing,
+                            const model::TmoValues& new_port);
+
 // Plans every target found from local port device:port. Fails (Errc::invalid_input) when
 // the timeouts an allowed target would get break the kernel's rules, against the values a new
 // remote port starts with or the existing host's current ones: a configuration error, found

@@ -1,11 +1,8 @@
 // Writes to sysfs attributes, behind an interface so that tests record them and answer with
-// chosen errnos, and run off the caller's thread with a deadline: a write to add_target
-// blocks through the path lookup, the login and the SCSI scan, and the caller must never
-// block forever on it.
+// chosen errnos. A write may block (an add_target write blocks through the path lookup, the
+// login and the SCSI scan); HostActions runs them on a runtime::BlockingPool with a deadline.
 #pragma once
 
-#include <chrono>
-#include <memory>
 #include <string>
 #include <system_error>
 
@@ -38,18 +35,5 @@ class RealSysfsWriter final : public SysfsWriter {
   private:
     Sysfs sysfs_;
 };
-
-struct WriteOutcome {
-    bool timed_out = false;
-    std::error_code error;  // when not timed out: {} on success
-
-    bool ok() const { return !timed_out && !error; }
-};
-
-// Runs writer->write(relative, data) on a thread of its own and waits at most `timeout` for
-// it. On a timeout the thread is left to finish (or stay blocked in the kernel) by itself: it
-// holds its own reference to `writer` and copies of the strings, and touches nothing else.
-WriteOutcome write_with_timeout(const std::shared_ptr<SysfsWriter>& writer, std::string relative,
-                                std::string data, std::chrono::milliseconds timeout);
 
 }  // namespace srpadm::host

@@ -1,4 +1,6 @@
-// The names a target's access list needs for this host (kernel-abi §2.4-2.5).
+// The names a target's access list needs for this host (kernel drivers/infiniband/ulp/srp/
+// ib_srp.c srp_send_req(), drivers/infiniband/ulp/srpt/ib_srpt.c srpt_cm_req_recv() and
+// srpt_format_guid(); SCST's srpt/src/ib_srpt.c).
 //
 // ib_srp sends a 16-byte initiator port ID in SRP_LOGIN_REQ, built from the login's
 // initiator_ext and the local port GUID (the interface ID of GID index 0):

@@ -169,7 +169,8 @@ Result<std::string> render(const LoginSpec& spec);
 // render()'s canonical form.
 Result<LoginSpec> parse(std::string_view line);
 
-// The optional suffixes srp_daemon appends, in its order (reference behaviour §3.1):
+// The optional suffixes srp_daemon appends, in its order (rdma-core srp_daemon/srp_daemon.c,
+// add_non_exist_target()):
 // io_class (only if not 0x0100), initiator_ext, tl_retry_count, rule options, max_it_iu_size.
 struct SrpDaemonSuffix {
     std::uint16_t io_class{kIoClassRev16a};

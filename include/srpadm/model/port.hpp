@@ -1,7 +1,8 @@
 // Local RDMA ports: their attributes as sysfs shows them (read by host/, used by the MAD
 // endpoints and discovery), and a port named the way admins write it: "mlx5_0:1" (device and port),
 // or "mlx5_0" (every port of the device). Device names are compared exactly: mlx5_1 is not mlx5_10
-// (srp_daemon compares a prefix, reference defect B10).
+// (srp_daemon compares a prefix: rdma-core srp_daemon/srp_daemon.c, check_not_equal_str()
+// on local_ib_device).
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,8 @@
 // default-deny mode).
 //
 // Rules come from srpadm's configuration ([target] sections, config.hpp) and from
-// srp_daemon's rules file, read here exactly as srp_daemon reads it (reference behaviour §5):
+// srp_daemon's rules file, read here exactly as srp_daemon reads it (rdma-core
+// srp_daemon/srp_daemon.c, get_rules_file() and is_enabled_by_rules_file()):
 //
 //   line     := comment | empty | rule            (one physical line)
 //   comment  := '#' anything                      ('#' in the first column only)

@@ -80,7 +80,8 @@ struct Ioc {
 };
 
 // `generic` answers by the book from the IOC list. `lio` answers exactly as Linux LIO ib_srpt
-// does, quirks included (kernel-abi.md §3.5): ChangeID 1, MaxControllers 16, slot 1 present,
+// does, quirks included (kernel drivers/infiniband/ulp/srpt/ib_srpt.c, srpt_get_iou() and
+// srpt_get_ioc()): ChangeID 1, MaxControllers 16, slot 1 present,
 // slot 2 answering too, 0x001C / 0x0100 for bad slots and ranges, 0x000C for any Set.
 enum class DmFlavour : std::uint8_t { generic, lio };
 

@@ -1,0 +1,15 @@
+// srpadm-sim: srpadm's commands on a simulated fabric (--fabric FILE), plus `fabric check` and
+// `fabric generate`. For demonstrations, tests and benchmarks; it never logs in to anything
+// through the real /sys (a simulated target needs --sysfs-root DIR or --dry-run).
+#include "../cli/commands.hpp"
+#include "sim_ports.hpp"
+
+int main(int argc, char** argv) {
+    srpadm::cli::Context ctx;
+    ctx.ports = srpadm::cli::simulated_ports();
+    ctx.real_sysfs_writes = false;
+    CLI::App app{"srpadm-sim - srpadm on a simulated InfiniBand fabric", "srpadm-sim"};
+    srpadm::cli::register_common(app, ctx);
+    srpadm::cli::register_fabric(app, ctx);
+    return srpadm::cli::run_tool(app, ctx, argc, argv);
+}

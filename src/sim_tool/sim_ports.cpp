@@ -1,0 +1,60 @@
+#include "sim_ports.hpp"
+
+#include <optional>
+
+#include <srpadm/runtime/clock.hpp>
+#include <srpadm/sim/fabric_file.hpp>
+#include <srpadm/sim/sim_endpoint.hpp>
+#include <srpadm/sim/simulator.hpp>
+
+namespace srpadm::cli {
+namespace {
+
+class SimPorts final : public ops::MadPorts {
+  public:
+    explicit SimPorts(std::string file) : file_(std::move(file)) {}
+
+    runtime::EventLoop& loop() override { return loop_; }
+    bool simulated() const override { return true; }
+
+    // The file is read at the first open, so that a command finds its other errors (a bad
+    // configuration) first, as it would before a real scan.
+    Result<ops::OpenedPort> open(const ops::PortChoice& choice) override {
+        if (!fabric_) {
+            auto loaded = sim::load_fabric(file_);
+            if (!loaded) {
+                return Unexpected(loaded.error());
+            }
+            fabric_.emplace(std::move(*loaded), loop_);
+        }
+        auto endpoint = fabric_->open(choice.local_index);
+        if (!endpoint) {
+            return Unexpected(endpoint.error());
+        }
+        ops::OpenedPort opened;
+        opened.endpoint = std::move(*endpoint);
+        return opened;
+    }
+
+  private:
+    std::string file_;
+    runtime::VirtualClock clock_;
+    runtime::EventLoop loop_{clock_};
+    std::optional<sim::SimFabric> fabric_;
+};
+
+}  // namespace
+
+PortsFactory simulated_ports() {
+    return [](const DiscoverySourceArgs& args, runtime::EventLoop& /*loop*/,
+              const std::string& /*sysfs_root*/) -> Result<std::unique_ptr<ops::MadPorts>> {
+        if (args.fabric.empty()) {
+            return fail(Errc::usage,
+                        "srpadm-sim scans simulated fabrics only: give --fabric FILE "
+                        "(srpadm-fabric(5)); srpadm scans real ports");
+        }
+        return std::make_unique<SimPorts>(args.fabric);
+    };
+}
+
+}  // namespace srpadm::cli

@@ -1,0 +1,12 @@
+// srpadm-sim's source of MADs: the simulated fabric of a .fabric file (srpadm-fabric(5)).
+#pragma once
+
+#include "../cli/discovery_source.hpp"
+
+namespace srpadm::cli {
+
+// The fabric of --fabric FILE (required). A one-shot scan runs it in virtual time on a loop of
+// its own, so a scan of 10,000 ports with its latencies and timeouts takes milliseconds.
+PortsFactory simulated_ports();
+
+}  // namespace srpadm::cli

@@ -75,7 +75,6 @@ const ConfigKey* find_key(std::string_view name) {
     return nullptr;
 }
 
-using text::is_blank;
 constexpr auto trim = text::trim_blanks;
 
 std::optional<bool> parse_bool(std::string_view text) {

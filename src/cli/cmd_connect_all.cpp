@@ -21,69 +21,24 @@ namespace {
 
 struct ConnectAllArgs {
     DiscoverySourceArgs source;
-    std::string config = std::string(model::kDefaultConfigPath);
-    std::string rules;
-    std::string default_deny;
-    std::string initiator_ext;
-    std::vector<std::string> login_values = std::vector<std::string>(
-        model::tunable_login_keys().size());  // one per tunable key, "" = not given
-    TimeoutArgs timeouts;
+    SettingsArgs settings;
     std::string format = "text";
     bool dry_run = false;
     LoginTimingArgs timing;
     std::string sysfs_root = "/sys";
 };
 
-// The command line's settings, as a [defaults] section would give them.
-Result<model::Defaults> command_line_defaults(const ConnectAllArgs& a, bool rules_given) {
-    model::Defaults d;
-    if (!a.initiator_ext.empty()) {
-        auto ext = model::parse_initiator_ext(a.initiator_ext);
-        if (!ext) {
-            return fail(Errc::invalid_input, "option --initiator-ext: " + ext.error().message);
-        }
-        d.initiator_ext = *ext;
-    }
-    if (!a.default_deny.empty()) {
-        d.default_deny = a.default_deny == "yes";
-    }
-    if (rules_given) {
-        d.rules = a.rules;
-    }
-    const auto keys = model::tunable_login_keys();
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        if (a.login_values[i].empty()) {
-            continue;
-        }
-        auto opt = login::make_option(keys[i], a.login_values[i]);
-        if (!opt) {
-            return fail(Errc::invalid_input,
-                        fmt::format("option --{}: {}", model::option_spelling(keys[i]),
-                                    opt.error().message));
-        }
-        d.options.push_back(*opt);
-    }
-    auto tmo = timeouts_from(a.timeouts);
-    if (!tmo) {
-        return Unexpected(tmo.error());
-    }
-    d.timeouts = *tmo;
-    return d;
-}
-
-int run(const ConnectAllArgs& args, bool config_given, bool rules_given, const Context& ctx) {
-    auto overrides = command_line_defaults(args, rules_given);
-    if (!overrides) {
-        return static_cast<int>(report(overrides.error()));
+int run(const ConnectAllArgs& args, const Context& ctx) {
+    auto settings = settings_request(args.settings);
+    if (!settings) {
+        return static_cast<int>(report(settings.error()));
     }
     auto scan = scan_request(args.source, ctx.verbosity);
     if (!scan) {
         return static_cast<int>(report(scan.error()));
     }
     ops::ConnectAllRequest request;
-    request.settings.config = args.config;
-    request.settings.config_named = config_given;
-    request.settings.overrides = std::move(*overrides);
+    request.settings = std::move(*settings);
     request.scan = std::move(*scan);
     request.dry_run = args.dry_run;
     ops::HostOptions host = host_options(ctx, args.sysfs_root);
@@ -126,28 +81,7 @@ void register_connect_all(CLI::App& app, Context& ctx) {
         "rules file), and log in to every allowed target that is not connected yet; "
         "--dry-run prints the add_target lines instead.");
     add_discovery_source_options(cmd, args->source);
-    auto* config = cmd->add_option("--config", args->config,
-                                   "Configuration file, with drop-ins in FILE.d/*.conf "
-                                   "(srpadm.conf(5)); none for no file")
-                       ->capture_default_str();
-    auto* rules = cmd->add_option("--rules", args->rules,
-                                  "srp_daemon's rules file, tried after the configuration's "
-                                  "[target] rules (it must exist)");
-    cmd->add_option("--default-deny", args->default_deny,
-                    "yes: connect only targets an allow rule matches; no: also targets no rule "
-                    "matches (srp_daemon's way)")
-        ->check(CLI::IsMember({"yes", "no"}));
-    cmd->add_option("--initiator-ext", args->initiator_ext,
-                    "initiator_ext of the logins: none (the kernel uses 0), port-guid (srp_daemon "
-                    "-n: the target port GUID) or a 64-bit hex value");
-    const auto keys = model::tunable_login_keys();
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        cmd->add_option("--" + model::option_spelling(keys[i]), args->login_values[i],
-                        fmt::format("Login option {} for every target (checked against the "
-                                    "kernel's range)",
-                                    login::key_name(keys[i])));
-    }
-    add_timeout_options(cmd, args->timeouts);
+    add_settings_options(cmd, args->settings);
     cmd->add_flag("--dry-run", args->dry_run,
                   "Print the add_target lines (and the file) instead of writing them");
     cmd->add_option("-f,--format", args->format, "Output: text or json")
@@ -155,10 +89,7 @@ void register_connect_all(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     add_login_timing_options(cmd, args->timing);
     add_sysfs_root_option(cmd, args->sysfs_root);
-    cmd->callback([args, config, rules, &ctx] {
-        ctx.status =
-            static_cast<ExitStatus>(run(*args, config->count() > 0, rules->count() > 0, ctx));
-    });
+    cmd->callback([args, &ctx] { ctx.status = static_cast<ExitStatus>(run(*args, ctx)); });
 }
 
 }  // namespace srpadm::cli

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <srpadm/daemon/daemon.hpp>
 #include <srpadm/result.hpp>
 
 #include "discovery_source.hpp"
@@ -18,10 +19,19 @@ struct Context {
     PortsFactory ports;
     // false in srpadm-sim: it never writes into the real /sys.
     bool real_sysfs_writes = true;
+    // Where the daemon learns of ports and the kernel's changes: this host in srpadm, the
+    // simulated fabric and its stand-in ib_srp in srpadm-sim.
+    std::function<Result<std::unique_ptr<daemon::Platform>>(ops::Session& session,
+                                                            const std::string& sysfs_root)>
+        daemon_platform;
 };
 
-// The host side of a command's session: sysfs under `sysfs_root`, and the tool's rule about
-// the real /sys.
+// srpadm's run directory for a sysfs root: /run/srpadm for the real /sys, and the stand-in
+// host's own <root>/.srpadm for a --sysfs-root stand-in (so that tests and demos keep their
+// locks and state apart from the machine's).
+std::string default_run_dir(const std::string& sysfs_root);
+// The host side of a command's session: sysfs under `sysfs_root`, the tool's rule about the
+// real /sys, and the run directory.
 ops::HostOptions host_options(const Context& ctx, const std::string& sysfs_root);
 
 // Prints "srpadm: <message>" on stderr and returns the exit status for the error's code.
@@ -37,6 +47,7 @@ void register_disconnect(CLI::App& app, Context& ctx);
 void register_list(CLI::App& app, Context& ctx);
 void register_initiator_id(CLI::App& app, Context& ctx);
 void register_config(CLI::App& app, Context& ctx);
+void register_daemon(CLI::App& app, Context& ctx);
 
 // The subcommands both tools have, in the order --help lists them.
 void register_common(CLI::App& app, Context& ctx);

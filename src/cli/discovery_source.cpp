@@ -48,15 +48,16 @@ void add_discovery_source_options(CLI::App* cmd, DiscoverySourceArgs& args) {
 }
 
 PortsFactory real_ports() {
-    return [](const DiscoverySourceArgs& args, runtime::EventLoop& loop,
-              const std::string& sysfs_root) -> Result<std::unique_ptr<ops::MadPorts>> {
-        if (!args.fabric.empty()) {
-            return fail(Errc::usage,
-                        "option --fabric: srpadm talks to real ports only; simulated fabrics "
-                        "are run by srpadm-sim (see srpadm-sim(1))");
-        }
-        return ops::umad_ports(loop, ops::UmadPortsOptions{sysfs_root, false});
-    };
+    return
+        [](const DiscoverySourceArgs& args, runtime::EventLoop& loop, const std::string& sysfs_root,
+           PortUse use) -> Result<std::unique_ptr<ops::MadPorts>> {
+            if (!args.fabric.empty()) {
+                return fail(Errc::usage,
+                            "option --fabric: srpadm talks to real ports only; simulated fabrics "
+                            "are run by srpadm-sim (see srpadm-sim(1))");
+            }
+            return ops::umad_ports(loop, ops::UmadPortsOptions{sysfs_root, use == PortUse::daemon});
+        };
 }
 
 Result<ops::ScanRequest> scan_request(const DiscoverySourceArgs& args, int verbosity) {
@@ -96,10 +97,11 @@ CommandSession::~CommandSession() {
 
 Result<std::unique_ptr<CommandSession>> CommandSession::discovering(const PortsFactory& factory,
                                                                     const DiscoverySourceArgs& args,
-                                                                    const ops::HostOptions& host) {
+                                                                    const ops::HostOptions& host,
+                                                                    PortUse use) {
     const std::string root = host.sysfs_root;
     auto s = std::make_unique<CommandSession>(host);
-    auto ports = factory(args, s->session_->loop(), root);
+    auto ports = factory(args, s->session_->loop(), root, use);
     if (!ports) {
         return Unexpected(ports.error());
     }

@@ -34,10 +34,15 @@ struct DiscoverySourceArgs {
 // --window, --sa-window.
 void add_discovery_source_options(CLI::App* cmd, DiscoverySourceArgs& args);
 
+// What the MAD ports are for: one scan, or the daemon (which subscribes to SA Reports and, on a
+// simulated fabric, runs in real time on the session's loop).
+enum class PortUse : std::uint8_t { scan, daemon };
+
 // Where the MADs of one command go, given its options and the session's loop: each tool
 // (srpadm, srpadm-sim) has its own.
 using PortsFactory = std::function<Result<std::unique_ptr<ops::MadPorts>>(
-    const DiscoverySourceArgs& args, runtime::EventLoop& loop, const std::string& sysfs_root)>;
+    const DiscoverySourceArgs& args, runtime::EventLoop& loop, const std::string& sysfs_root,
+    PortUse use)>;
 
 // srpadm's: this host's ports through libibumad; --fabric is refused (the simulator is a tool
 // of its own, srpadm-sim).
@@ -58,7 +63,8 @@ class CommandSession {
     // with 128 + the signal, as a shell reports it).
     static Result<std::unique_ptr<CommandSession>> discovering(const PortsFactory& factory,
                                                                const DiscoverySourceArgs& args,
-                                                               const ops::HostOptions& host);
+                                                               const ops::HostOptions& host,
+                                                               PortUse use = PortUse::scan);
     ~CommandSession();
     CommandSession(const CommandSession&) = delete;
     CommandSession& operator=(const CommandSession&) = delete;

@@ -58,6 +58,72 @@ Result<model::RemotePortTimeouts> timeouts_from(const TimeoutArgs& args) {
     return out;
 }
 
+void add_settings_options(CLI::App* cmd, SettingsArgs& args) {
+    args.config_option = cmd->add_option("--config", args.config,
+                                         "Configuration file, with drop-ins in FILE.d/*.conf "
+                                         "(srpadm.conf(5)); none for no file")
+                             ->capture_default_str();
+    args.rules_option = cmd->add_option("--rules", args.rules,
+                                        "srp_daemon's rules file, tried after the configuration's "
+                                        "[target] rules (it must exist)");
+    cmd->add_option("--default-deny", args.default_deny,
+                    "yes: connect only targets an allow rule matches; no: also targets no rule "
+                    "matches (srp_daemon's way)")
+        ->check(CLI::IsMember({"yes", "no"}));
+    cmd->add_option("--initiator-ext", args.initiator_ext,
+                    "initiator_ext of the logins: none (the kernel uses 0), port-guid (srp_daemon "
+                    "-n: the target port GUID) or a 64-bit hex value");
+    const auto keys = model::tunable_login_keys();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        cmd->add_option("--" + model::option_spelling(keys[i]), args.login_values[i],
+                        fmt::format("Login option {} for every target (checked against the "
+                                    "kernel's range)",
+                                    login::key_name(keys[i])));
+    }
+    add_timeout_options(cmd, args.timeouts);
+}
+
+Result<ops::SettingsRequest> settings_request(const SettingsArgs& a) {
+    model::Defaults d;
+    if (!a.initiator_ext.empty()) {
+        auto ext = model::parse_initiator_ext(a.initiator_ext);
+        if (!ext) {
+            return fail(Errc::invalid_input, "option --initiator-ext: " + ext.error().message);
+        }
+        d.initiator_ext = *ext;
+    }
+    if (!a.default_deny.empty()) {
+        d.default_deny = a.default_deny == "yes";
+    }
+    const bool rules_given = a.rules_option != nullptr && a.rules_option->count() > 0;
+    if (rules_given) {
+        d.rules = a.rules;
+    }
+    const auto keys = model::tunable_login_keys();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (a.login_values[i].empty()) {
+            continue;
+        }
+        auto opt = login::make_option(keys[i], a.login_values[i]);
+        if (!opt) {
+            return fail(Errc::invalid_input,
+                        fmt::format("option --{}: {}", model::option_spelling(keys[i]),
+                                    opt.error().message));
+        }
+        d.options.push_back(*opt);
+    }
+    auto tmo = timeouts_from(a.timeouts);
+    if (!tmo) {
+        return Unexpected(tmo.error());
+    }
+    d.timeouts = *tmo;
+    ops::SettingsRequest request;
+    request.config = a.config;
+    request.config_named = a.config_option != nullptr && a.config_option->count() > 0;
+    request.overrides = std::move(d);
+    return request;
+}
+
 void add_login_timing_options(CLI::App* cmd, LoginTimingArgs& args) {
     cmd->add_option("--login-timeout", args.login_timeout,
                     "Seconds to wait for an add_target write (path lookup, login, SCSI scan)")

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +15,7 @@
 #include <srpadm/model/config.hpp>
 #include <srpadm/model/port.hpp>
 #include <srpadm/model/remote_port.hpp>
+#include <srpadm/ops/settings.hpp>
 #include <srpadm/result.hpp>
 
 namespace srpadm::cli {
@@ -34,6 +36,24 @@ struct TimeoutArgs {
 };
 void add_timeout_options(CLI::App* cmd, TimeoutArgs& args);
 Result<model::RemotePortTimeouts> timeouts_from(const TimeoutArgs& args);
+
+// The settings a login decision takes from the command line (connect-all, daemon): --config,
+// --rules, --default-deny, --initiator-ext, every tunable login option and the timeouts.
+struct SettingsArgs {
+    std::string config = std::string(model::kDefaultConfigPath);
+    std::string rules;
+    std::string default_deny;
+    std::string initiator_ext;
+    std::vector<std::string> login_values = std::vector<std::string>(
+        model::tunable_login_keys().size());  // one per tunable key, "" = not given
+    TimeoutArgs timeouts;
+    CLI::Option* config_option = nullptr;
+    CLI::Option* rules_option = nullptr;
+};
+void add_settings_options(CLI::App* cmd, SettingsArgs& args);
+// What the options say, for ops::connect_settings(); option errors name the option
+// (Errc::invalid_input).
+Result<ops::SettingsRequest> settings_request(const SettingsArgs& args);
 
 // --login-timeout SECONDS for add_target writes, --settle MS before their re-check.
 struct LoginTimingArgs {

@@ -2,9 +2,11 @@
 // footer, and running the parsed command.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 
 #include <fmt/format.h>
 
+#include <srpadm/ops/run_dir.hpp>
 #include <srpadm/version.hpp>
 
 #include "commands.hpp"
@@ -17,10 +19,18 @@ ExitStatus report(const Error& error) {
     return exit_status(error.code);
 }
 
+std::string default_run_dir(const std::string& sysfs_root) {
+    std::error_code ec;
+    const bool real = std::filesystem::equivalent(sysfs_root, "/sys", ec) && !ec;
+    return real ? std::string(ops::kDefaultRunDir)
+                : (std::filesystem::path(sysfs_root) / ".srpadm").string();
+}
+
 ops::HostOptions host_options(const Context& ctx, const std::string& sysfs_root) {
     ops::HostOptions host;
     host.sysfs_root = sysfs_root;
     host.real_sysfs_writes = ctx.real_sysfs_writes;
+    host.run_dir = default_run_dir(sysfs_root);
     return host;
 }
 
@@ -42,6 +52,7 @@ void register_common(CLI::App& app, Context& ctx) {
     register_list(app, ctx);
     register_initiator_id(app, ctx);
     register_config(app, ctx);
+    register_daemon(app, ctx);
 }
 
 int run_tool(CLI::App& app, Context& ctx, int argc, char** argv) {

@@ -142,7 +142,7 @@ HostActions::HostActions(runtime::EventLoop& loop, runtime::BlockingPool& pool, 
       pool_(pool),
       sysfs_(std::move(sysfs)),
       writer_(std::move(writer)),
-      options_(options) {}
+      options_(std::move(options)) {}
 
 std::set<std::string> HostActions::host_names() const {
     const auto names = sysfs_.list("class/scsi_host");
@@ -150,19 +150,34 @@ std::set<std::string> HostActions::host_names() const {
 }
 
 void HostActions::write(const std::string& lane, const std::string& relative, std::string data,
-                        std::chrono::milliseconds timeout, std::function<void(WriteOutcome)> done) {
+                        std::chrono::milliseconds timeout, std::function<void(WriteOutcome)> done,
+                        Guard guard) {
     // The job owns what it touches; the loop reads its result only once the pool says it
     // returned in time (or, for a late return, in the late handler).
     struct Job {
         std::shared_ptr<SysfsWriter> writer;
         std::string relative;
         std::string data;
+        Guard guard;
         std::error_code error;
+        std::string existing;
     };
-    auto job = std::make_shared<Job>(Job{writer_, relative, std::move(data), {}});
+    auto job =
+        std::make_shared<Job>(Job{writer_, relative, std::move(data), std::move(guard), {}, {}});
     const std::weak_ptr<int> token = alive_;
     pool_.submit(
-        lane, [job] { job->error = job->writer->write(job->relative, job->data); }, timeout,
+        lane,
+        [job] {
+            std::shared_ptr<void> held;
+            if (job->guard) {
+                std::tie(held, job->existing) = job->guard();
+                if (!job->existing.empty()) {
+                    return;
+                }
+            }
+            job->error = job->writer->write(job->relative, job->data);
+        },
+        timeout,
         [job, token, done = std::move(done)](bool in_time) {
             if (token.expired()) {
                 return;  // these actions are gone: nobody waits for the answer
@@ -171,6 +186,7 @@ void HostActions::write(const std::string& lane, const std::string& relative, st
             outcome.timed_out = !in_time;
             if (in_time) {
                 outcome.error = job->error;
+                outcome.existing = job->existing;
             }
             done(outcome);
         },
@@ -193,20 +209,42 @@ void HostActions::write_login(const std::shared_ptr<Login>& login) {
     const LoginRequest& r = login->request;
     const std::string path = add_target_path(r.device, r.port);
     const std::string& line = login->used_fallback ? r.fallback_line : r.line;
-    write(path, path, line, options_.write_timeout, [this, login](WriteOutcome outcome) {
-        login->outcome = outcome;
-        if (!login->used_fallback && !login->request.fallback_line.empty() && outcome.error &&
-            outcome.error.value() == EINVAL) {
-            login->used_fallback = true;
-            write_login(login);
-            return;
-        }
-        if (!outcome.ok() || options_.settle.count() == 0) {
-            finish_login(login);
-            return;
-        }
-        loop_.after(options_.settle, [this, login] { finish_login(login); });
-    });
+    Guard guard;
+    if (options_.login_lock) {
+        guard = [lock = options_.login_lock, sysfs = sysfs_, r]() {
+            std::pair<std::shared_ptr<void>, std::string> out{lock(r.device, r.port), {}};
+            if (out.first) {
+                const auto scan = srp_hosts(sysfs);
+                const SrpHost* found =
+                    scan ? find_login(scan->hosts, r.spec, r.device, r.port) : nullptr;
+                if (found != nullptr) {
+                    out.second = found->name;
+                }
+            }
+            return out;
+        };
+    }
+    write(
+        path, path, line, options_.write_timeout,
+        [this, login](const WriteOutcome& outcome) {
+            login->outcome = outcome;
+            if (!outcome.existing.empty()) {
+                finish_login(login);  // another process made this login meanwhile
+                return;
+            }
+            if (!login->used_fallback && !login->request.fallback_line.empty() && outcome.error &&
+                outcome.error.value() == EINVAL) {
+                login->used_fallback = true;
+                write_login(login);
+                return;
+            }
+            if (!outcome.ok() || options_.settle.count() == 0) {
+                finish_login(login);
+                return;
+            }
+            loop_.after(options_.settle, [this, login] { finish_login(login); });
+        },
+        std::move(guard));
 }
 
 void HostActions::finish_login(const std::shared_ptr<Login>& login) {
@@ -235,6 +273,15 @@ ConnectResult HostActions::confirm(const Login& pending, const HostScan& after) 
             "the login or the SCSI scan, and the login may yet complete (see 'srpadm list' and "
             "the kernel log)",
             what, seconds(options_.write_timeout));
+        return result;
+    }
+    if (!pending.outcome.existing.empty()) {
+        result.state = ConnectState::already_connected;
+        result.host = pending.outcome.existing;
+        result.message = fmt::format(
+            "{}: already connected as {} (logged in meanwhile by another "
+            "srpadm; nothing was written)",
+            what, result.host);
         return result;
     }
     const auto candidates = same_target(after.hosts, r.spec, r.device, r.port);
@@ -326,7 +373,7 @@ void HostActions::write_timeouts(const SrpHost& host, std::vector<model::TmoWrit
     write(rp.path(), remote_port_attribute(rp, attribute), model::format_tmo(w.value),
           options_.quick_write_timeout,
           [this, host, plan = std::move(plan), next, attribute, w,
-           done = std::move(done)](WriteOutcome outcome) mutable {
+           done = std::move(done)](const WriteOutcome& outcome) mutable {
               if (!outcome.ok()) {
                   const RemotePort& port = *host.remote_port;
                   done(fail(Errc::io, fmt::format("{} ({}): writing {}={} failed: {}", host.name,
@@ -348,7 +395,8 @@ void HostActions::disconnect(const SrpHost& host, std::function<void(Result<bool
     }
     const RemotePort& rp = *host.remote_port;
     write(rp.path(), remote_port_attribute(rp, "delete"), "1", options_.quick_write_timeout,
-          [this, name = host.name, port = rp.name, done = std::move(done)](WriteOutcome outcome) {
+          [this, name = host.name, port = rp.name,
+           done = std::move(done)](const WriteOutcome& outcome) {
               if (!outcome.ok()) {
                   done(fail(Errc::io, fmt::format("{} ({}): writing delete failed: {}", name, port,
                                                   outcome.timed_out ? "no answer in time"

@@ -79,6 +79,9 @@ Result<ConnectOutcome> connect(Session& session, const ConnectRequest& request) 
         });
     }
     session.loop().run_until([&finished] { return finished; });
+    if (!out.host().empty()) {
+        static_cast<void>(session.note_connected(out.request));  // best effort
+    }
     return out;
 }
 

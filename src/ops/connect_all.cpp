@@ -141,6 +141,7 @@ void carry_out(Session& session, std::vector<TargetOutcome> outcomes,
                                       o.state = state_of(r.state);
                                       o.host = r.host;
                                       o.message = r.message;
+                                      o.error = r.error;
                                       count->finish_one();
                                   });
     }
@@ -195,6 +196,11 @@ Result<ConnectAllResult> connect_all(Session& session, const ConnectAllRequest& 
     session.loop().run_until([&finished] { return finished; });
     if (!finished) {
         return fail(Errc::internal, "the logins stopped before they completed");
+    }
+    for (const TargetOutcome& o : result.outcomes) {
+        if (o.state == TargetState::connected) {
+            static_cast<void>(session.note_connected(o.plan.request));  // best effort
+        }
     }
     return result;
 }

@@ -38,6 +38,16 @@ Result<std::vector<DisconnectOutcome>> disconnect(Session& session,
         });
     }
     session.loop().run_until([&left] { return left == 0; });
+    // A running daemon must not log in again to what the admin took down.
+    std::vector<host::SrpHost> taken_down;
+    for (const DisconnectOutcome& o : out) {
+        if (o.gone) {
+            taken_down.push_back(o.host);
+        }
+    }
+    if (auto noted = session.note_disconnected(taken_down); !noted) {
+        return Unexpected(noted.error());
+    }
     return out;
 }
 

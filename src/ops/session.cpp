@@ -3,10 +3,24 @@
 
 #include <fmt/format.h>
 
+#include <srpadm/ops/run_dir.hpp>
 #include <srpadm/ops/session.hpp>
 
 namespace srpadm::ops {
 namespace {
+
+host::ActionOptions action_options(const HostOptions& options) {
+    host::ActionOptions actions = options.actions;
+    if (!options.run_dir.empty() && !actions.login_lock) {
+        actions.login_lock = [dir = std::filesystem::path(options.run_dir)](
+                                 const std::string& device,
+                                 unsigned port) -> std::shared_ptr<void> {
+            auto lock = PortLock::acquire(dir, device, port);
+            return lock ? std::make_shared<PortLock>(std::move(*lock)) : nullptr;
+        };
+    }
+    return actions;
+}
 
 std::shared_ptr<host::SysfsWriter> writer_for(const HostOptions& options) {
     return options.writer
@@ -32,14 +46,37 @@ std::string_view signal_name(int signal) {
 Session::Session(const HostOptions& host)
     : pool_(loop_, host.write_threads),
       sysfs_(host.sysfs_root),
-      actions_(loop_, pool_, sysfs_, writer_for(host), host.actions),
-      real_sysfs_writes_(host.real_sysfs_writes) {}
+      actions_(loop_, pool_, sysfs_, writer_for(host), action_options(host)),
+      real_sysfs_writes_(host.real_sysfs_writes),
+      run_dir_(host.run_dir) {}
 
 Session::~Session() = default;
 
 std::size_t Session::writes_overdue() const {
     const auto& s = pool_.stats();
     return static_cast<std::size_t>(s.overdue - s.late_returns);
+}
+
+Result<void> Session::note_disconnected(const std::vector<host::SrpHost>& hosts) const {
+    if (run_dir_.empty()) {
+        return {};
+    }
+    std::vector<Exclusion> entries;
+    for (const host::SrpHost& h : hosts) {
+        if (!h.local_device.empty() && h.local_port) {
+            entries.push_back(Exclusion{h.local_device, *h.local_port, h.id_ext, h.ioc_guid});
+        }
+    }
+    return entries.empty() ? Result<void>{} : Exclusions(run_dir_).add(entries);
+}
+
+Result<void> Session::note_connected(const host::LoginRequest& login) const {
+    const auto id_ext = host::id_ext_value(login.spec.id_ext);
+    if (run_dir_.empty() || !id_ext) {
+        return {};
+    }
+    return Exclusions(run_dir_).remove_target(login.device, login.port, *id_ext,
+                                              login.spec.ioc_guid);
 }
 
 Result<MadPorts*> Session::ports() {

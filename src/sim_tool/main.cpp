@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
     srpadm::cli::Context ctx;
     ctx.ports = srpadm::cli::simulated_ports();
     ctx.real_sysfs_writes = false;
+    ctx.daemon_platform = srpadm::cli::simulated_platform();
     CLI::App app{"srpadm-sim - srpadm on a simulated InfiniBand fabric", "srpadm-sim"};
     srpadm::cli::register_common(app, ctx);
     srpadm::cli::register_fabric(app, ctx);

@@ -47,13 +47,26 @@ class SimPorts final : public ops::MadPorts {
 
 PortsFactory simulated_ports() {
     return [](const DiscoverySourceArgs& args, runtime::EventLoop& /*loop*/,
-              const std::string& /*sysfs_root*/) -> Result<std::unique_ptr<ops::MadPorts>> {
+              const std::string& /*sysfs_root*/,
+              PortUse /*use*/) -> Result<std::unique_ptr<ops::MadPorts>> {
         if (args.fabric.empty()) {
             return fail(Errc::usage,
                         "srpadm-sim scans simulated fabrics only: give --fabric FILE "
                         "(srpadm-fabric(5)); srpadm scans real ports");
         }
         return std::make_unique<SimPorts>(args.fabric);
+    };
+}
+
+}  // namespace srpadm::cli
+
+namespace srpadm::cli {
+
+std::function<Result<std::unique_ptr<daemon::Platform>>(ops::Session&, const std::string&)>
+simulated_platform() {
+    return [](ops::Session& /*session*/,
+              const std::string& /*sysfs_root*/) -> Result<std::unique_ptr<daemon::Platform>> {
+        return fail(Errc::unsupported, "srpadm-sim daemon: not available yet");
     };
 }
 

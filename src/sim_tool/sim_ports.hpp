@@ -1,6 +1,8 @@
 // srpadm-sim's source of MADs: the simulated fabric of a .fabric file (srpadm-fabric(5)).
 #pragma once
 
+#include <srpadm/daemon/daemon.hpp>
+
 #include "../cli/discovery_source.hpp"
 
 namespace srpadm::cli {
@@ -8,5 +10,10 @@ namespace srpadm::cli {
 // The fabric of --fabric FILE (required). A one-shot scan runs it in virtual time on a loop of
 // its own, so a scan of 10,000 ports with its latencies and timeouts takes milliseconds.
 PortsFactory simulated_ports();
+
+// The daemon's platform on the simulated fabric: its initiator ports, and the stand-in ib_srp's
+// events.
+std::function<Result<std::unique_ptr<daemon::Platform>>(ops::Session&, const std::string&)>
+simulated_platform();
 
 }  // namespace srpadm::cli

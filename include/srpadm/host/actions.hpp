@@ -44,6 +44,11 @@ struct ActionOptions {
     // How long a logout waits for the SCSI host to go (0: do not wait), and how often it looks.
     std::chrono::milliseconds disconnect_wait = std::chrono::seconds(10);
     std::chrono::milliseconds poll_interval = std::chrono::milliseconds(100);
+    // Taken on the worker thread around a login's last look at sysfs and its write, so that two
+    // processes (the daemon and a connect-all by hand) never both write one login: the second
+    // finds the first's SCSI host under the lock and writes nothing. Returns what holds the
+    // lock (null: no lock). Unset: no lock and no second look.
+    std::function<std::shared_ptr<void>(const std::string& device, unsigned port)> login_lock;
 };
 
 enum class ConnectState : std::uint8_t {
@@ -84,6 +89,7 @@ std::string describe_login(const LoginRequest& request);
 struct WriteOutcome {
     bool timed_out = false;
     std::error_code error;  // when not timed out: {} on success
+    std::string existing;   // the SCSI host found under the login lock: nothing was written
 
     bool ok() const { return !timed_out && !error; }
 };
@@ -123,9 +129,13 @@ class HostActions {
   private:
     struct Login;
 
+    // What a login job does first under the login lock: the lock's holder and the SCSI host
+    // that already has the login ("" to write).
+    using Guard = std::function<std::pair<std::shared_ptr<void>, std::string>()>;
     // One write on `lane`; `done` on the loop.
     void write(const std::string& lane, const std::string& relative, std::string data,
-               std::chrono::milliseconds timeout, std::function<void(WriteOutcome)> done);
+               std::chrono::milliseconds timeout, std::function<void(WriteOutcome)> done,
+               Guard guard = {});
     void write_login(const std::shared_ptr<Login>& login);
     void finish_login(const std::shared_ptr<Login>& login);
     void write_timeouts(const SrpHost& host, std::vector<model::TmoWrite> plan, std::size_t next,

@@ -37,6 +37,7 @@ struct TargetOutcome {
     TargetState state = TargetState::would_connect;
     std::string host;     // the SCSI host, when known
     std::string message;  // one line, naming the target
+    int error = 0;        // the kernel's errno when the login failed
     std::vector<model::TmoWrite> timeouts_set;
     std::string timeouts_error;
 

@@ -28,6 +28,10 @@ struct HostOptions {
     std::shared_ptr<host::SysfsWriter> writer;
     // false: this front end never writes into the real /sys (srpadm-sim), whatever it does.
     bool real_sysfs_writes = true;
+    // srpadm's run directory: the per-port login locks (ops/run_dir.hpp) and the logins the
+    // admin disconnected. Empty: no locks (a dry run, a test). A lock that cannot be taken
+    // (the directory is not writable) is skipped.
+    std::string run_dir;
 };
 
 class Session {
@@ -48,6 +52,13 @@ class Session {
     void set_ports(std::unique_ptr<MadPorts> ports) { ports_ = std::move(ports); }
     // Writes past their deadline that have not returned yet.
     std::size_t writes_overdue() const;
+    // The run directory ("" when none).
+    const std::string& run_dir() const { return run_dir_; }
+    // Notes that the admin took these logins down (ops/run_dir.hpp Exclusions), or that they
+    // are up again: what a running daemon leaves alone. Nothing without a run directory; a
+    // file that cannot be written is reported in the result.
+    Result<void> note_disconnected(const std::vector<host::SrpHost>& hosts) const;
+    Result<void> note_connected(const host::LoginRequest& login) const;
     // Errc::internal when none was set (a front end that did not say where MADs go).
     Result<MadPorts*> ports();
 
@@ -75,6 +86,7 @@ class Session {
     host::HostActions actions_;
     std::unique_ptr<MadPorts> ports_;
     bool real_sysfs_writes_;
+    std::string run_dir_;
     int signal_ = 0;
     std::function<void(const std::string&)> stop_;
 };

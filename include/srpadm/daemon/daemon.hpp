@@ -1,0 +1,222 @@
+// srpadm daemon: keeps every target the configuration allows connected, driven by events.
+//
+// One process serves every InfiniBand port it is given (default all), on one event loop:
+//   - per port: the MAD endpoint, a trap subscription (traps 64, 65, 144, 145), the discovery
+//     cache, the last scan, and what it knows of every target it found;
+//   - reconciliation: the wanted set (discovery results through the rules and policy,
+//     host::plan_connections, exactly as connect-all decides) against ib_srp's SCSI hosts in
+//     sysfs. A wanted target that is not connected is logged in through the session's write
+//     pool (one lane per local port: the kernel serialises logins per port, and a write to an
+//     unreachable target blocks for about a minute), never on the loop;
+//   - the kernel's recovery is left alone: while ib_srp has the SCSI host, in any remote-port
+//     state, the target counts as connected. A login is written only when there is no host
+//     (never made, or removed: dev_loss_tmo passed, the SCSI scan failed, ib_srp or the HCA was
+//     reloaded). Nothing is ever logged out; a login the admin took down (srpadm disconnect,
+//     noted in the run directory) stays down until the admin connects it or the configuration
+//     is reloaded;
+//   - failed logins are retried per target and port with capped exponential backoff and jitter
+//     (daemon/retry.hpp); a line the kernel refuses (EINVAL) waits for a configuration change;
+//   - events: SA Reports (a Report about one port rescans the port; Reports that come while a
+//     scan runs are coalesced into one scan after it), local port events (active, down, LID, SM,
+//     P_Key, GID, client reregister), kernel events (ports and SRP hosts that come and go), a
+//     long periodic rescan with jitter (every Nth one walks every target again: LIO's ib_srpt
+//     always answers ChangeID 1), and a periodic sysfs audit behind the kernel events.
+//
+// The front end (srpadm daemon, srpadm-sim daemon) owns the session, the platform and the
+// signals; the daemon runs on the session's loop.
+#pragma once
+
+#include <chrono>
+#include <compare>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include <srpadm/daemon/log.hpp>
+#include <srpadm/daemon/retry.hpp>
+#include <srpadm/discovery/discovery.hpp>
+#include <srpadm/host/connect_plan.hpp>
+#include <srpadm/model/config.hpp>
+#include <srpadm/model/port.hpp>
+#include <srpadm/ops/run_dir.hpp>
+#include <srpadm/ops/session.hpp>
+#include <srpadm/ops/settings.hpp>
+#include <srpadm/result.hpp>
+
+namespace srpadm::daemon {
+
+struct PortName {
+    std::string device;
+    unsigned port = 0;
+
+    std::string str() const;  // "mlx5_0:1"
+    friend bool operator==(const PortName&, const PortName&) = default;
+    friend bool operator<(const PortName& a, const PortName& b) {
+        return a.device != b.device ? a.device < b.device : a.port < b.port;
+    }
+};
+
+// What the kernel tells the daemon: uevents on a real host, the stand-in ib_srp in a simulation.
+struct KernelEvent {
+    enum class Kind : std::uint8_t {
+        port_added,        // an InfiniBand port's umad device appeared
+        port_removed,      // ... went away (HCA removed, driver unloaded)
+        srp_port_added,    // ib_srp's srp-<dev>-<port> appeared (ib_srp loaded)
+        srp_port_removed,  // ... went away
+        host_added,        // an SCSI host or SRP remote port appeared
+        host_removed,      // ... went away
+    };
+    Kind kind = Kind::host_removed;
+    PortName port;     // port and srp_port events; empty when unknown
+    std::string host;  // host events: "host7", when known
+};
+
+// Where the daemon's ports come from and how the kernel's changes reach it.
+class Platform {
+  public:
+    Platform() = default;
+    Platform(const Platform&) = delete;
+    Platform& operator=(const Platform&) = delete;
+    Platform(Platform&&) = delete;
+    Platform& operator=(Platform&&) = delete;
+    virtual ~Platform() = default;
+
+    // The InfiniBand ports there are now.
+    virtual std::vector<PortName> ports() = 0;
+    // Starts handing kernel events to `handler`, on the loop.
+    virtual Result<void> watch(std::function<void(const KernelEvent&)> handler) = 0;
+    // The pid of rdma-core's srp_daemon when one serves `port`.
+    virtual std::optional<pid_t> srp_daemon_on(const PortName& port) = 0;
+};
+
+struct DaemonOptions {
+    std::vector<model::PortSelector> ports;  // empty: every InfiniBand port
+    ops::SettingsRequest settings;           // the configuration and the front end's settings
+    discovery::DiscoveryOptions discovery;   // MAD window and retries
+    // A rescan of every port, each at this interval plus or minus 10 %; 0: none. Traps carry
+    // the changes, so it is long.
+    std::chrono::seconds rescan_interval{3600};
+    // Every Nth periodic rescan walks every I/O controller again whatever its ChangeID.
+    unsigned full_walk_every = 6;
+    // How often sysfs is read behind the kernel events (a missed uevent); 0: never.
+    std::chrono::seconds audit_interval{300};
+    RetryPolicy retry;       // failed logins
+    RetryPolicy scan_retry;  // scans and subscriptions that failed (SA unreachable)
+    std::uint64_t seed = 1;  // for the jitter
+};
+
+enum class TargetPhase : std::uint8_t {
+    connected,    // ib_srp has a SCSI host for it (any remote-port state)
+    connecting,   // a login is being written
+    backing_off,  // the last login failed; the next comes at next_try
+    invalid,      // the kernel refused the line (EINVAL), or the target's data make none
+    denied,       // the rules say no
+    taken_down,   // the admin disconnected it
+    waiting,      // the port is down or has no SRP initiator port yet
+};
+// "connected", "connecting", "backing-off", "invalid", "denied", "taken-down", "waiting".
+std::string_view target_phase_name(TargetPhase phase);
+
+struct TargetStatus {
+    PortName port;
+    std::string target;  // "id_ext=...,ioc_guid=... (dgid ..., pkey ...)"
+    TargetPhase phase = TargetPhase::waiting;
+    std::string host;        // when connected
+    unsigned failures = 0;   // since the last success
+    std::string last_error;  // the last failure, in words
+    std::optional<runtime::TimePoint> next_try;
+};
+
+struct PortStatus {
+    PortName port;
+    std::string state;  // "up", "down", "closed", "held by srp_daemon"
+    std::uint64_t scans = 0;
+    std::size_t targets = 0;  // found by the last scan
+    std::size_t connected = 0;
+    bool subscribed = false;
+};
+
+struct Counters {
+    std::uint64_t logins = 0;  // attempts
+    std::uint64_t logins_ok = 0;
+    std::uint64_t logins_failed = 0;
+    std::uint64_t scans = 0;
+    std::uint64_t targeted_scans = 0;
+    std::uint64_t scan_failures = 0;
+    std::uint64_t reports = 0;
+    std::uint64_t subscriptions = 0;  // successful subscribe rounds
+    std::uint64_t reconciles = 0;
+    std::uint64_t kernel_events = 0;
+};
+
+class Daemon {
+  public:
+    Daemon(ops::Session& session, Platform& platform, DaemonOptions options,
+           model::ConfigSources sources, std::shared_ptr<Log> log);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+    Daemon(Daemon&&) = delete;
+    Daemon& operator=(Daemon&&) = delete;
+
+    // Reads the settings (a bad configuration stops the start: Errc::invalid_input with
+    // file:line), watches the kernel, takes the ports and arms the timers.
+    Result<void> start();
+    // SIGHUP: reads the settings again; on an error keeps the last good ones (and logs the
+    // error with file:line). Targets refused as invalid and the admin's disconnections are
+    // forgotten; every port is reconciled with what it last found.
+    void reload();
+    // SIGUSR1: every port scans again now (a full walk).
+    void rescan();
+    // SIGTERM, SIGINT: stops scanning, unsubscribes every port and lets the logins being written
+    // finish within their deadline; `done` runs once all that is over.
+    void stop(std::function<void()> done);
+
+    std::vector<PortStatus> ports() const;
+    std::vector<TargetStatus> targets() const;
+    const Counters& counters() const { return counters_; }
+    // Every port has scanned once (or is down or closed): systemd's READY=1.
+    bool settled() const;
+
+  private:
+    class Port;
+    friend class Port;
+
+    void on_kernel_event(const KernelEvent& event);
+    void sync_ports();
+    bool wanted(const PortName& port) const;
+    void arm_audit();
+    void reconcile_all();
+    bool excluded(const PortName& port, const std::string& id_ext, Guid ioc_guid);
+    void stop_done();
+
+    ops::Session& session_;
+    Platform& platform_;
+    DaemonOptions options_;
+    model::ConfigSources sources_;
+    std::shared_ptr<Log> log_;
+    std::optional<host::ConnectSettings> settings_;
+    std::uint64_t generation_ = 1;  // bumped by every reload
+    std::map<PortName, std::unique_ptr<Port>> ports_;
+    Counters counters_;
+    std::minstd_rand rng_;
+    runtime::EventLoop::TimerId audit_timer_ = 0;
+    bool stopping_ = false;
+    std::size_t stop_pending_ = 0;
+    std::function<void()> stop_done_;
+    std::size_t in_flight_ = 0;  // logins being written
+    // The admin's disconnections, read again when the file changes.
+    std::optional<std::filesystem::file_time_type> exclusions_mtime_;
+    std::vector<ops::Exclusion> exclusions_;
+    // Callbacks of writes still on the pool hold it weakly.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace srpadm::daemon

@@ -1,0 +1,828 @@
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include <srpadm/daemon/daemon.hpp>
+#include <srpadm/discovery/traps.hpp>
+#include <srpadm/host/host_ports.hpp>
+#include <srpadm/mad/port_watcher.hpp>
+#include <srpadm/ops/connect_all.hpp>
+
+namespace srpadm::daemon {
+
+std::string PortName::str() const {
+    return fmt::format("{}:{}", device, port);
+}
+
+std::string_view target_phase_name(TargetPhase phase) {
+    switch (phase) {
+        case TargetPhase::connected:
+            return "connected";
+        case TargetPhase::connecting:
+            return "connecting";
+        case TargetPhase::backing_off:
+            return "backing-off";
+        case TargetPhase::invalid:
+            return "invalid";
+        case TargetPhase::denied:
+            return "denied";
+        case TargetPhase::taken_down:
+            return "taken-down";
+        case TargetPhase::waiting:
+            return "waiting";
+    }
+    return "?";
+}
+
+namespace {
+
+// How a port's next scan is to be made.
+struct ScanWish {
+    bool wanted = false;
+    bool full_walk = false;  // walk every IOC again, whatever its ChangeID
+};
+
+// A target as the kernel tells logins apart on one local port: id_ext, ioc_guid,
+// initiator_ext (srp_conn_unique() in drivers/infiniband/ulp/srp/ib_srp.c).
+std::string target_key(const host::PlannedTarget& p) {
+    const auto ext = login::effective_value(p.request.spec, login::Key::initiator_ext);
+    return fmt::format("{}|{:016x}|{}", p.target.id_ext, p.target.ioc_guid, ext.value_or("0"));
+}
+
+runtime::Duration jittered(std::chrono::seconds interval, std::minstd_rand& rng) {
+    const runtime::Duration base = interval;
+    const auto spread = base.count() / 10;
+    std::uniform_int_distribution<runtime::Duration::rep> dist(-spread, spread);
+    return base + runtime::Duration(spread > 0 ? dist(rng) : 0);
+}
+
+}  // namespace
+
+// One local port: its endpoint, trap subscription, cache, scans and targets.
+class Daemon::Port {
+  public:
+    Port(Daemon& d, PortName name) : d_(d), name_(std::move(name)), label_(name_.str()) {}
+    ~Port() { close(); }
+    Port(const Port&) = delete;
+    Port& operator=(const Port&) = delete;
+    Port(Port&&) = delete;
+    Port& operator=(Port&&) = delete;
+
+    void open();
+    void close();
+    void scan(ScanWish wish);
+    void reconcile();
+    void stop(std::function<void()> done);
+    void forget_refusals();
+
+    PortStatus status() const;
+    void append_targets(std::vector<TargetStatus>& out) const;
+    bool settled() const { return !endpoint_ || !up_ || scans_ > 0; }
+
+  private:
+    struct Target {
+        host::PlannedTarget plan;
+        TargetPhase phase = TargetPhase::waiting;
+        std::string host;
+        unsigned failures = 0;
+        std::string last_error;
+        std::uint64_t invalid_generation = 0;
+        std::optional<runtime::TimePoint> next_try;
+        runtime::EventLoop::TimerId retry_timer = 0;
+        bool in_flight = false;
+    };
+
+    runtime::EventLoop& loop() { return d_.session_.loop(); }
+    Log& log() { return *d_.log_; }
+    void on_port_event(const mad::PortEvent& event);
+    void on_trap(const discovery::TrapEvent& event);
+    void subscribe();
+    void start_scan();
+    void scan_done(Result<discovery::DiscoveryReport> result);
+    void arm_rescan();
+    void login(const std::string& key);
+    void login_done(const std::string& key, const ops::TargetOutcome& outcome);
+    void set_phase(Target& t, TargetPhase phase, const std::string& why);
+    void cancel_retry(Target& t);
+
+    Daemon& d_;
+    PortName name_;
+    std::string label_;
+    std::unique_ptr<mad::MadEndpoint> endpoint_;
+    std::unique_ptr<discovery::TrapSubscriber> traps_;
+    discovery::DiscoveryCache cache_;
+    std::unique_ptr<discovery::ScanOperation> scan_;
+    ScanWish pending_;
+    std::optional<discovery::DiscoveryReport> report_;
+    bool up_ = false;
+    bool subscribed_ = false;
+    std::uint64_t scans_ = 0;
+    unsigned periodic_ = 0;
+    unsigned scan_failures_ = 0;
+    unsigned subscribe_failures_ = 0;
+    std::string last_problem_;  // logged once until it changes
+    runtime::EventLoop::TimerId rescan_timer_ = 0;
+    runtime::EventLoop::TimerId subscribe_timer_ = 0;
+    std::map<std::string, Target> targets_;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+void Daemon::Port::open() {
+    if (endpoint_) {
+        return;
+    }
+    auto ports = d_.session_.ports();
+    if (!ports) {
+        log().error(label_, "", ports.error().message);
+        return;
+    }
+    ops::PortChoice choice;
+    choice.port.ca_name = name_.device;
+    choice.port.port = name_.port;
+    auto opened = (*ports)->open(choice);
+    if (!opened) {
+        if (last_problem_ != opened.error().message) {
+            last_problem_ = opened.error().message;
+            log().error(label_, "", "cannot open the port: " + last_problem_);
+        }
+        return;
+    }
+    last_problem_.clear();
+    for (const auto& note : opened->notes) {
+        log().info(label_, "", note);
+    }
+    endpoint_ = std::move(opened->endpoint);
+    traps_ = std::make_unique<discovery::TrapSubscriber>(
+        *endpoint_, [this](const discovery::TrapEvent& e) { on_trap(e); });
+    endpoint_->set_port_event_handler([this](const mad::PortEvent& e) { on_port_event(e); });
+    const auto attrs = endpoint_->port_attributes();
+    up_ = attrs && mad::port_usable(*attrs);
+    log().info(label_, "",
+               up_ ? "serving the port" : "serving the port; waiting for it to be ACTIVE");
+    if (up_) {
+        subscribe();
+        scan(ScanWish{true, false});
+    }
+    arm_rescan();
+}
+
+void Daemon::Port::close() {
+    scan_.reset();
+    traps_.reset();
+    if (endpoint_) {
+        endpoint_->set_port_event_handler({});
+    }
+    endpoint_.reset();
+    for (auto* timer : {&rescan_timer_, &subscribe_timer_}) {
+        if (*timer != 0) {
+            loop().cancel(*timer);
+            *timer = 0;
+        }
+    }
+    for (auto& [key, t] : targets_) {
+        cancel_retry(t);
+    }
+    up_ = false;
+    subscribed_ = false;
+}
+
+void Daemon::Port::on_port_event(const mad::PortEvent& event) {
+    log().debug(label_, "", fmt::format("port event {}", mad::port_event_name(event.kind)));
+    switch (event.kind) {
+        case mad::PortEventKind::port_down:
+            if (up_) {
+                log().warn(label_, "", "the port went down: scans and logins wait for it");
+            }
+            up_ = false;
+            subscribed_ = false;
+            scan_.reset();
+            return;
+        case mad::PortEventKind::port_active:
+            if (!up_) {
+                log().info(label_, "", "the port is ACTIVE");
+            }
+            up_ = true;
+            break;
+        case mad::PortEventKind::sm_change:
+        case mad::PortEventKind::pkey_change:
+            // A new SM, or another partition table: nothing cached about the fabric holds.
+            cache_.clear();
+            break;
+        case mad::PortEventKind::lid_change:
+        case mad::PortEventKind::gid_change:
+        case mad::PortEventKind::client_reregister:
+            break;
+    }
+    if (!up_) {
+        return;
+    }
+    // Every one of these can mean that the SA forgot our subscriptions (a new SM, a
+    // reregistration request) or addresses us anew (a LID change): subscribe again.
+    subscribe();
+    if (event.kind != mad::PortEventKind::client_reregister) {
+        scan(ScanWish{true, false});
+    }
+}
+
+void Daemon::Port::on_trap(const discovery::TrapEvent& event) {
+    ++d_.counters_.reports;
+    log().info(label_, "", discovery::describe(event));
+    if (event.trap_number == wire::trap::gid_out_of_service) {
+        return;  // the kernel keeps its hosts and reconnects them when the port comes back
+    }
+    scan(ScanWish{true, false});
+}
+
+void Daemon::Port::subscribe() {
+    if (!traps_ || d_.stopping_) {
+        return;
+    }
+    if (subscribe_timer_ != 0) {
+        loop().cancel(subscribe_timer_);
+        subscribe_timer_ = 0;
+    }
+    traps_->subscribe([this, token = std::weak_ptr<int>(alive_)](
+                          const std::vector<discovery::SubscriptionResult>& results) {
+        if (token.expired()) {
+            return;
+        }
+        std::string failed;
+        for (const auto& r : results) {
+            if (!r.ok()) {
+                failed += (failed.empty() ? "" : "; ") + r.message;
+            }
+        }
+        if (failed.empty()) {
+            ++d_.counters_.subscriptions;
+            if (!subscribed_ || subscribe_failures_ > 0) {
+                log().info(label_, "", "subscribed to traps 64, 65, 144 and 145");
+            }
+            subscribed_ = true;
+            subscribe_failures_ = 0;
+            return;
+        }
+        subscribed_ = false;
+        if (subscribe_failures_++ == 0) {
+            log().warn(label_, "", "trap subscription failed: " + failed);
+        }
+        if (up_ && !d_.stopping_) {
+            subscribe_timer_ = loop().after(
+                retry_delay(d_.options_.scan_retry, subscribe_failures_, d_.rng_), [this] {
+                    subscribe_timer_ = 0;
+                    subscribe();
+                });
+        }
+    });
+}
+
+void Daemon::Port::scan(ScanWish wish) {
+    pending_.wanted = true;
+    pending_.full_walk = pending_.full_walk || wish.full_walk;
+    if (!scan_ && up_ && endpoint_ && !d_.stopping_) {
+        start_scan();
+    }
+}
+
+void Daemon::Port::start_scan() {
+    const ScanWish wish = pending_;
+    pending_ = ScanWish{};
+    if (wish.full_walk) {
+        cache_.iou.clear();  // keep the ports' identities (no SA query), walk every IOC again
+    }
+    ++d_.counters_.scans;
+    scan_ = discovery::ScanOperation::start(
+        *endpoint_, d_.options_.discovery, &cache_,
+        [this, token = std::weak_ptr<int>(alive_)](Result<discovery::DiscoveryReport> r) {
+            if (!token.expired()) {
+                scan_done(std::move(r));
+            }
+        });
+}
+
+void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
+    // The operation is still on the stack that called us: drop it from the loop.
+    loop().post([op = std::shared_ptr<discovery::ScanOperation>(std::move(scan_))] {});
+    if (!result) {
+        ++d_.counters_.scan_failures;
+        ++scan_failures_;
+        if (last_problem_ != result.error().message) {
+            last_problem_ = result.error().message;
+            log().warn(label_, "", "scan failed: " + last_problem_);
+        }
+        if (up_ && !d_.stopping_) {
+            // The SA may be busy or between masters: try again, slower each time.
+            const auto delay = retry_delay(d_.options_.scan_retry, scan_failures_, d_.rng_);
+            loop().after(delay, [this, token = std::weak_ptr<int>(alive_)] {
+                if (!token.expired()) {
+                    scan(ScanWish{true, false});
+                }
+            });
+        }
+        return;
+    }
+    ++scans_;
+    scan_failures_ = 0;
+    if (!last_problem_.empty()) {
+        log().info(label_, "", "scanning works again");
+        last_problem_.clear();
+    }
+    for (const auto& p : result->problems) {
+        log().debug(label_, "", p);
+    }
+    log().debug(label_, "",
+                fmt::format("scan: {} target(s) on {} DM port(s), {} SA and {} DM request(s)",
+                            result->targets.size(), result->stats.dm_ports,
+                            result->stats.sa_requests, result->stats.dm_requests));
+    report_ = std::move(*result);
+    reconcile();
+    if (pending_.wanted && up_ && !d_.stopping_) {
+        start_scan();  // what came in while this scan ran: one scan for all of it
+    }
+}
+
+void Daemon::Port::arm_rescan() {
+    if (d_.options_.rescan_interval.count() == 0 || d_.stopping_) {
+        return;
+    }
+    rescan_timer_ = loop().after(jittered(d_.options_.rescan_interval, d_.rng_), [this] {
+        rescan_timer_ = 0;
+        ++periodic_;
+        const unsigned every = std::max(1U, d_.options_.full_walk_every);
+        scan(ScanWish{true, periodic_ % every == 0});
+        arm_rescan();
+    });
+}
+
+void Daemon::Port::forget_refusals() {
+    for (auto& [key, t] : targets_) {
+        if (t.phase == TargetPhase::taken_down || t.phase == TargetPhase::invalid) {
+            t.phase = TargetPhase::waiting;
+        }
+        t.failures = 0;
+        t.next_try.reset();
+        cancel_retry(t);
+    }
+}
+
+void Daemon::Port::cancel_retry(Target& t) {
+    if (t.retry_timer != 0) {
+        loop().cancel(t.retry_timer);
+        t.retry_timer = 0;
+    }
+}
+
+void Daemon::Port::set_phase(Target& t, TargetPhase phase, const std::string& why) {
+    if (t.phase == phase && t.last_error == why) {
+        return;
+    }
+    const bool was_connected = t.phase == TargetPhase::connected;
+    t.phase = phase;
+    const std::string what = host::describe_login(t.plan.request);
+    switch (phase) {
+        case TargetPhase::connected:
+            if (!was_connected) {
+                log().info(label_, what, fmt::format("connected as {}", t.host));
+            }
+            break;
+        case TargetPhase::backing_off:
+            if (t.last_error != why) {
+                log().warn(label_, what, why);
+            }
+            break;
+        case TargetPhase::invalid:
+            log().error(label_, what, why);
+            break;
+        case TargetPhase::taken_down:
+            log().info(label_, what,
+                       "disconnected by the admin: left alone until connected again or the "
+                       "configuration is reloaded");
+            break;
+        case TargetPhase::denied:
+        case TargetPhase::connecting:
+        case TargetPhase::waiting:
+            log().debug(label_, what, std::string(target_phase_name(phase)));
+            break;
+    }
+    t.last_error = why;
+}
+
+void Daemon::Port::reconcile() {
+    if (!report_ || !d_.settings_ || d_.stopping_) {
+        return;
+    }
+    const auto scan = host::srp_hosts(d_.session_.sysfs());
+    if (!scan) {
+        log().error(label_, "", scan.error().message);
+        return;
+    }
+    auto plan = host::plan_connections(report_->targets, name_.device, name_.port, *d_.settings_,
+                                       scan->hosts);
+    if (!plan) {
+        if (last_problem_ != plan.error().message) {
+            last_problem_ = plan.error().message;
+            log().error(label_, "", plan.error().message);
+        }
+        return;
+    }
+    const bool srp_port =
+        d_.session_.sysfs().exists(host::add_target_path(name_.device, name_.port));
+    for (host::PlannedTarget& p : *plan) {
+        const std::string key = target_key(p);
+        Target& t = targets_[key];
+        if (t.in_flight) {
+            continue;
+        }
+        t.plan = std::move(p);
+        switch (t.plan.action) {
+            case host::PlanAction::already_connected:
+                cancel_retry(t);
+                t.host = t.plan.host;
+                t.failures = 0;
+                t.next_try.reset();
+                set_phase(t, TargetPhase::connected, "");
+                continue;
+            case host::PlanAction::denied:
+                set_phase(t, TargetPhase::denied, t.plan.rule);
+                continue;
+            case host::PlanAction::invalid:
+                set_phase(t, TargetPhase::invalid, t.plan.problem);
+                continue;
+            case host::PlanAction::connect:
+                break;
+        }
+        if (d_.excluded(name_, t.plan.target.id_ext, t.plan.target.ioc_guid)) {
+            cancel_retry(t);
+            set_phase(t, TargetPhase::taken_down, "");
+            continue;
+        }
+        if (t.phase == TargetPhase::invalid && t.invalid_generation == d_.generation_) {
+            continue;  // the kernel refused this line: not again until the settings change
+        }
+        if (t.phase == TargetPhase::backing_off && t.next_try && loop().now() < *t.next_try) {
+            continue;  // its retry timer calls reconcile() again
+        }
+        if (!up_ || !srp_port) {
+            set_phase(t, TargetPhase::waiting,
+                      up_ ? "ib_srp has no SRP initiator port here (is ib_srp loaded?)"
+                          : "the port is down");
+            continue;
+        }
+        login(key);
+    }
+}
+
+void Daemon::Port::login(const std::string& key) {
+    Target& t = targets_.at(key);
+    cancel_retry(t);
+    t.in_flight = true;
+    ++d_.in_flight_;
+    ++d_.counters_.logins;
+    set_phase(t, TargetPhase::connecting, t.last_error);
+    ops::carry_out(
+        d_.session_, {ops::planned_outcome(t.plan)},
+        [this, d = &d_, key, port = std::weak_ptr<int>(alive_),
+         daemon = std::weak_ptr<int>(d_.alive_)](const std::vector<ops::TargetOutcome>& outcomes) {
+            if (daemon.expired()) {
+                return;  // the daemon is gone; the session still ran the write
+            }
+            --d->in_flight_;
+            if (!port.expired()) {
+                login_done(key, outcomes.front());
+            }
+            if (d->stopping_) {
+                d->stop_done();
+            }
+        });
+}
+
+void Daemon::Port::login_done(const std::string& key, const ops::TargetOutcome& outcome) {
+    Target& t = targets_.at(key);
+    t.in_flight = false;
+    host::ConnectResult r;
+    switch (outcome.state) {
+        case ops::TargetState::connected:
+            r.state = host::ConnectState::connected;
+            break;
+        case ops::TargetState::already_connected:
+            r.state = host::ConnectState::already_connected;
+            break;
+        case ops::TargetState::timed_out:
+            r.state = host::ConnectState::timed_out;
+            break;
+        case ops::TargetState::vanished:
+            r.state = host::ConnectState::vanished;
+            break;
+        default:
+            r.state = host::ConnectState::failed;
+            break;
+    }
+    r.error = outcome.error;
+    switch (verdict(r)) {
+        case Verdict::connected:
+            ++d_.counters_.logins_ok;
+            t.host = outcome.host;
+            t.failures = 0;
+            t.next_try.reset();
+            if (!outcome.timeouts_error.empty()) {
+                log().warn(label_, host::describe_login(t.plan.request), outcome.timeouts_error);
+            }
+            set_phase(t, TargetPhase::connected, "");
+            static_cast<void>(d_.session_.note_connected(t.plan.request));
+            return;
+        case Verdict::invalid:
+            ++d_.counters_.logins_failed;
+            t.invalid_generation = d_.generation_;
+            set_phase(t, TargetPhase::invalid, outcome.message);
+            return;
+        case Verdict::retry:
+            break;
+    }
+    ++d_.counters_.logins_failed;
+    ++t.failures;
+    const auto delay = retry_delay(d_.options_.retry, t.failures, d_.rng_);
+    t.next_try = loop().now() + delay;
+    set_phase(t, TargetPhase::backing_off, outcome.message);
+    t.retry_timer = loop().after(delay, [this, key] {
+        auto it = targets_.find(key);
+        if (it != targets_.end()) {
+            it->second.retry_timer = 0;
+        }
+        reconcile();
+    });
+}
+
+void Daemon::Port::stop(std::function<void()> done) {
+    scan_.reset();
+    pending_ = ScanWish{};
+    for (auto* timer : {&rescan_timer_, &subscribe_timer_}) {
+        if (*timer != 0) {
+            loop().cancel(*timer);
+            *timer = 0;
+        }
+    }
+    for (auto& [key, t] : targets_) {
+        cancel_retry(t);
+    }
+    if (!traps_ || traps_->subscribed().empty()) {
+        loop().post(std::move(done));
+        return;
+    }
+    traps_->unsubscribe(
+        [this, done = std::move(done)](const std::vector<discovery::SubscriptionResult>& results) {
+            for (const auto& r : results) {
+                if (!r.ok()) {
+                    log().warn(label_, "", "unsubscribing failed: " + r.message);
+                }
+            }
+            done();
+        });
+}
+
+PortStatus Daemon::Port::status() const {
+    PortStatus s;
+    s.port = name_;
+    s.state = !endpoint_ ? "closed" : (up_ ? "up" : "down");
+    s.scans = scans_;
+    s.targets = report_ ? report_->targets.size() : 0;
+    s.connected = static_cast<std::size_t>(
+        std::count_if(targets_.begin(), targets_.end(),
+                      [](const auto& kv) { return kv.second.phase == TargetPhase::connected; }));
+    s.subscribed = subscribed_;
+    return s;
+}
+
+void Daemon::Port::append_targets(std::vector<TargetStatus>& out) const {
+    for (const auto& [key, t] : targets_) {
+        TargetStatus s;
+        s.port = name_;
+        s.target = host::describe_login(t.plan.request);
+        s.phase = t.phase;
+        s.host = t.host;
+        s.failures = t.failures;
+        s.last_error = t.last_error;
+        s.next_try = t.next_try;
+        out.push_back(std::move(s));
+    }
+}
+
+// ---- the daemon --------------------------------------------------------------------------
+
+Daemon::Daemon(ops::Session& session, Platform& platform, DaemonOptions options,
+               model::ConfigSources sources, std::shared_ptr<Log> log)
+    : session_(session),
+      platform_(platform),
+      options_(std::move(options)),
+      sources_(std::move(sources)),
+      log_(std::move(log)),
+      rng_(static_cast<std::minstd_rand::result_type>(options_.seed == 0 ? 1 : options_.seed)) {}
+
+Daemon::~Daemon() {
+    ports_.clear();
+    if (audit_timer_ != 0) {
+        session_.loop().cancel(audit_timer_);
+    }
+}
+
+Result<void> Daemon::start() {
+    auto settings = ops::connect_settings(options_.settings, session_.sysfs(), sources_);
+    if (!settings) {
+        return Unexpected(settings.error());
+    }
+    settings_ = std::move(*settings);
+    if (auto watching = platform_.watch([this](const KernelEvent& e) { on_kernel_event(e); });
+        !watching) {
+        log_->warn("", "",
+                   "kernel events unavailable (" + watching.error().message +
+                       "); the periodic audit finds removed hosts and new ports");
+    }
+    sync_ports();
+    if (ports_.empty()) {
+        log_->warn("", "", "no InfiniBand port to serve yet; waiting for one to appear");
+    }
+    arm_audit();
+    return {};
+}
+
+bool Daemon::wanted(const PortName& port) const {
+    if (options_.ports.empty()) {
+        return true;
+    }
+    return std::any_of(
+        options_.ports.begin(), options_.ports.end(),
+        [&port](const model::PortSelector& s) { return s.matches(port.device, port.port); });
+}
+
+// Takes the ports there are and drops the ports that went away.
+void Daemon::sync_ports() {
+    if (stopping_) {
+        return;
+    }
+    std::vector<PortName> present;
+    for (const PortName& p : platform_.ports()) {
+        if (wanted(p)) {
+            present.push_back(p);
+        }
+    }
+    for (auto it = ports_.begin(); it != ports_.end();) {
+        if (std::find(present.begin(), present.end(), it->first) == present.end()) {
+            log_->info(it->first.str(), "", "the port went away");
+            it = ports_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (const PortName& p : present) {
+        if (ports_.count(p) != 0) {
+            ports_.at(p)->open();  // again, if opening failed before
+            continue;
+        }
+        if (const auto pid = platform_.srp_daemon_on(p)) {
+            log_->error(p.str(), "",
+                        fmt::format("rdma-core's srp_daemon (pid {}) serves this port; srpadm "
+                                    "leaves it alone (stop srp_daemon to let srpadm serve it)",
+                                    *pid));
+            continue;
+        }
+        auto port = std::make_unique<Port>(*this, p);
+        Port& ref = *port;
+        ports_.emplace(p, std::move(port));
+        ref.open();
+    }
+}
+
+void Daemon::on_kernel_event(const KernelEvent& event) {
+    ++counters_.kernel_events;
+    switch (event.kind) {
+        case KernelEvent::Kind::port_added:
+        case KernelEvent::Kind::port_removed:
+            sync_ports();
+            return;
+        case KernelEvent::Kind::srp_port_added:
+        case KernelEvent::Kind::srp_port_removed:
+        case KernelEvent::Kind::host_added:
+        case KernelEvent::Kind::host_removed:
+            reconcile_all();
+            return;
+    }
+}
+
+void Daemon::reconcile_all() {
+    ++counters_.reconciles;
+    for (auto& [name, port] : ports_) {
+        port->reconcile();
+    }
+}
+
+void Daemon::arm_audit() {
+    if (options_.audit_interval.count() == 0 || stopping_) {
+        return;
+    }
+    audit_timer_ = session_.loop().after(options_.audit_interval, [this] {
+        audit_timer_ = 0;
+        sync_ports();
+        reconcile_all();
+        arm_audit();
+    });
+}
+
+bool Daemon::excluded(const PortName& port, const std::string& id_ext, Guid ioc_guid) {
+    if (session_.run_dir().empty()) {
+        return false;
+    }
+    const ops::Exclusions file(session_.run_dir());
+    std::error_code ec;
+    const auto mtime = std::filesystem::last_write_time(file.file(), ec);
+    const std::optional<std::filesystem::file_time_type> now =
+        ec ? std::nullopt : std::optional(mtime);
+    if (now != exclusions_mtime_) {
+        exclusions_ = file.load();
+        exclusions_mtime_ = now;
+    }
+    const auto id = host::id_ext_value(id_ext);
+    return id && std::any_of(exclusions_.begin(), exclusions_.end(), [&](const ops::Exclusion& e) {
+               return e.device == port.device && e.port == port.port && e.id_ext == *id &&
+                      e.ioc_guid == ioc_guid;
+           });
+}
+
+void Daemon::reload() {
+    auto settings = ops::connect_settings(options_.settings, session_.sysfs(), sources_);
+    if (!settings) {
+        log_->error(
+            "", "",
+            "configuration not reloaded, the last good one stays: " + settings.error().message);
+        return;
+    }
+    settings_ = std::move(*settings);
+    ++generation_;
+    // "Until the admin connects it again or the configuration is reloaded".
+    if (!session_.run_dir().empty()) {
+        static_cast<void>(ops::Exclusions(session_.run_dir()).clear());
+    }
+    exclusions_mtime_.reset();
+    log_->info("", "", "configuration reloaded");
+    for (auto& [name, port] : ports_) {
+        port->forget_refusals();
+    }
+    sync_ports();
+    reconcile_all();
+}
+
+void Daemon::rescan() {
+    for (auto& [name, port] : ports_) {
+        port->scan(ScanWish{true, true});
+    }
+}
+
+void Daemon::stop(std::function<void()> done) {
+    if (stopping_) {
+        return;
+    }
+    stopping_ = true;
+    stop_done_ = std::move(done);
+    if (audit_timer_ != 0) {
+        session_.loop().cancel(audit_timer_);
+        audit_timer_ = 0;
+    }
+    stop_pending_ = ports_.size() + 1;
+    for (auto& [name, port] : ports_) {
+        port->stop([this] {
+            --stop_pending_;
+            stop_done();
+        });
+    }
+    --stop_pending_;
+    stop_done();
+}
+
+void Daemon::stop_done() {
+    if (!stopping_ || stop_pending_ > 0 || in_flight_ > 0 || !stop_done_) {
+        return;
+    }
+    auto done = std::move(stop_done_);
+    stop_done_ = nullptr;
+    done();
+}
+
+std::vector<PortStatus> Daemon::ports() const {
+    std::vector<PortStatus> out;
+    for (const auto& [name, port] : ports_) {
+        out.push_back(port->status());
+    }
+    return out;
+}
+
+std::vector<TargetStatus> Daemon::targets() const {
+    std::vector<TargetStatus> out;
+    for (const auto& [name, port] : ports_) {
+        port->append_targets(out);
+    }
+    return out;
+}
+
+bool Daemon::settled() const {
+    return std::all_of(ports_.begin(), ports_.end(),
+                       [](const auto& kv) { return kv.second->settled(); });
+}
+
+}  // namespace srpadm::daemon

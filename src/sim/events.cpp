@@ -39,6 +39,14 @@ std::string describe(const Fabric& fabric, const FabricEvent& event) {
                 }
                 return "P_Key table of " + port_name(fabric, e.port) + " now" + keys;
             },
+            [&](const AclChange& e) {
+                std::string what = e.any ? " any" : "";
+                for (const AclEntry& entry : e.entries) {
+                    what += " " + acl_entry_text(entry);
+                }
+                return "ACL of " + port_name(fabric, e.port) + (e.allow ? " allows" : " denies") +
+                       what;
+            },
         },
         event);
 }

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <srpadm/host/local_port.hpp>
 #include <srpadm/sim/fabric.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::sim {
 
@@ -30,6 +32,44 @@ const Ioc* DmAgent::ioc_in_slot(unsigned slot) const {
         }
     }
     return nullptr;
+}
+
+bool AclEntry::matches(const model::PortId& sent, Guid initiator_port_guid) const {
+    return kind == Kind::port_id ? id == sent : guid == initiator_port_guid;
+}
+
+std::optional<AclEntry> parse_acl_entry(std::string_view text) {
+    AclEntry entry;
+    if (text.find(':') != std::string_view::npos) {
+        const auto guid = host::parse_sysfs_guid(text);
+        if (!guid) {
+            return std::nullopt;
+        }
+        entry.kind = AclEntry::Kind::port_guid;
+        entry.guid = *guid;
+        return entry;
+    }
+    if (text.size() == 34 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+        text.remove_prefix(2);
+    }
+    if (text.size() != 32 || !text::all_of(text, text::is_hex_digit)) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < entry.id.size(); ++i) {
+        entry.id.at(i) = static_cast<std::uint8_t>(*text::parse_hex(text.substr(2 * i, 2)));
+    }
+    return entry;
+}
+
+std::string acl_entry_text(const AclEntry& entry) {
+    return entry.kind == AclEntry::Kind::port_id ? model::port_id_text(entry.id)
+                                                 : guid_colon_form(entry.guid);
+}
+
+bool SrpAcl::admits(const model::PortId& sent, Guid initiator_port_guid) const {
+    return any || std::any_of(entries.begin(), entries.end(), [&](const AclEntry& e) {
+               return e.matches(sent, initiator_port_guid);
+           });
 }
 
 Port* Node::port(unsigned num) {

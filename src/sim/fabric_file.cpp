@@ -62,6 +62,11 @@ struct OpenTarget {
     std::optional<std::uint32_t> vendor_id;
     std::optional<std::uint32_t> device_id;
     std::optional<std::uint16_t> device_version;
+    // the login side, for either flavour
+    bool acl_set = false;  // without 'acl' lines the target admits every initiator
+    bool acl_any = false;
+    std::vector<AclEntry> acl_entries;
+    LoginQuirks login;
 };
 
 struct OpenIoc {
@@ -91,6 +96,8 @@ class FabricReader {
     Result<void> partition_line(const std::vector<Token>& t, const Loc& loc);
     Result<void> fault_line(const std::vector<Token>& t, const Loc& loc);
     Result<void> event_line(const std::vector<Token>& t, const Loc& loc);
+    static std::optional<Result<void>> login_line(OpenTarget& open, const std::vector<Token>& t,
+                                                  const Loc& loc);
     Result<PortRef> port_ref(const Token& t, const Loc& loc) const;
     Result<void> need_topology(const Loc& loc, std::string_view what) const;
     Result<void> finish();
@@ -145,6 +152,38 @@ Result<void> no_more(const std::vector<Token>& t, std::size_t i, const Loc& loc)
     if (i < t.size()) {
         return fail_at(loc,
                        fmt::format("expected the end of the line, found {}", quote(t[i].text)));
+    }
+    return {};
+}
+
+// The words after 'acl', 'acl-allow PORT' or 'acl-deny PORT': `any` or initiator names.
+Result<void> acl_words(const std::vector<Token>& t, std::size_t first, const Loc& loc, bool& any,
+                       std::vector<AclEntry>& entries) {
+    if (first >= t.size()) {
+        return fail_at(loc,
+                       "expected 'any' or initiator port IDs (0x and 32 hex digits, or "
+                       "a port GUID xxxx:xxxx:xxxx:xxxx), found the end of the line");
+    }
+    for (std::size_t i = first; i < t.size(); ++i) {
+        if (!t[i].quoted && t[i].suffix.empty() && t[i].text == "any") {
+            any = true;
+            continue;
+        }
+        const auto entry =
+            t[i].quoted || !t[i].suffix.empty() ? std::nullopt : parse_acl_entry(t[i].text);
+        if (!entry) {
+            return fail_at(loc, fmt::format("expected 'any' or an initiator port ID (0x and 32 "
+                                            "hex digits, or a port GUID xxxx:xxxx:xxxx:xxxx), "
+                                            "found {}",
+                                            quote(t[i].text)));
+        }
+        if (std::find(entries.begin(), entries.end(), *entry) == entries.end()) {
+            if (entries.size() >= kMaxAclEntries) {
+                return fail_at(loc, fmt::format("more than {} access list entries for one target",
+                                                kMaxAclEntries));
+            }
+            entries.push_back(*entry);
+        }
     }
     return {};
 }
@@ -499,6 +538,37 @@ Result<void> FabricReader::directive(const std::vector<Token>& t, const Loc& loc
                                     quote(word)));
 }
 
+// The lines of a target block that say how logins to it go, for either flavour; nullopt
+// for any other line.
+std::optional<Result<void>> FabricReader::login_line(OpenTarget& open, const std::vector<Token>& t,
+                                                     const Loc& loc) {
+    const auto& word = t[0].text;
+    if (word == "acl") {
+        open.acl_set = true;
+        return acl_words(t, 1, loc, open.acl_any, open.acl_entries);
+    }
+    if (word == "login-delay") {
+        const auto d = t.size() == 2 ? parse::to_duration(t[1].text) : std::nullopt;
+        if (!d) {
+            return fail_at(loc, "expected 'login-delay DURATION', such as 60s");
+        }
+        open.login.delay = *d;
+        return Result<void>{};
+    }
+    if (word == "login-vanish") {
+        open.login.vanish = kVanishAlways;
+        if (t.size() > 1) {
+            auto n = number(t, 1, kVanishAlways - 1, loc, "the number of logins that vanish");
+            if (!n) {
+                return Unexpected(n.error());
+            }
+            open.login.vanish = static_cast<std::uint32_t>(*n);
+        }
+        return no_more(t, 2, loc);
+    }
+    return std::nullopt;
+}
+
 Result<void> FabricReader::target_line(const std::vector<Token>& t, const Loc& loc) {
     auto& open = *target_;
     const auto& word = t[0].text;
@@ -509,12 +579,15 @@ Result<void> FabricReader::target_line(const std::vector<Token>& t, const Loc& l
         }
         return close_block(loc);
     }
+    if (auto login = login_line(open, t, loc)) {
+        return *login;
+    }
     if (word == "ioc") {
         if (lio) {
             return fail_at(loc,
                            "a lio target has exactly the one IOC ib_srpt reports: expected "
                            "service-guid, id, send-size, vendor-id, device-id, "
-                           "device-version or end");
+                           "device-version, acl, login-delay, login-vanish or end");
         }
         auto slot = number(t, 1, kMaxSlot, loc, "an IOC slot 1..255");
         if (!slot) {
@@ -554,8 +627,9 @@ Result<void> FabricReader::target_line(const std::vector<Token>& t, const Loc& l
         return no_more(t, 2, loc);
     }
     if (!lio) {
-        return fail_at(loc, fmt::format("expected ioc, change-id, max-controllers or end in a "
-                                        "target block, found {}",
+        return fail_at(loc, fmt::format("expected ioc, change-id, max-controllers, acl, "
+                                        "login-delay, login-vanish or end in a target block, "
+                                        "found {}",
                                         quote(word)));
     }
     if (word == "id") {
@@ -577,8 +651,8 @@ Result<void> FabricReader::target_line(const std::vector<Token>& t, const Loc& l
         max = 0xffff;
     } else {
         return fail_at(loc, fmt::format("expected service-guid, id, send-size, vendor-id, "
-                                        "device-id, device-version or end in a lio target "
-                                        "block, found {}",
+                                        "device-id, device-version, acl, login-delay, "
+                                        "login-vanish or end in a lio target block, found {}",
                                         quote(word)));
     }
     auto v = number(t, 1, max, loc, std::string("a value for ") + std::string(word));
@@ -766,7 +840,12 @@ Result<void> FabricReader::add_target(OpenTarget& open) {
                                             agent.max_controllers, highest));
         }
     }
-    fabric().port(open.port).dm = std::move(agent);
+    Port& port = fabric().port(open.port);
+    port.dm = std::move(agent);
+    if (open.acl_set) {
+        port.acl = SrpAcl{open.acl_any, std::move(open.acl_entries)};
+    }
+    port.login = open.login;
     return {};
 }
 
@@ -987,6 +1066,13 @@ Result<void> FabricReader::event_line(const std::vector<Token>& t, const Loc& lo
         ev.event = TargetChange{*port, true, std::nullopt};
     } else if (kind == "ioc-change") {
         ev.event = IocChange{*port, nullptr};
+    } else if (kind == "acl-allow" || kind == "acl-deny") {
+        AclChange change{*port, kind == "acl-allow", false, {}};
+        if (auto r = acl_words(t, used, loc, change.any, change.entries); !r) {
+            return r;
+        }
+        used = t.size();
+        ev.event = std::move(change);
     } else if (kind == "pkeys") {
         PKeyTableChange change{*port, {}};
         for (; used < t.size(); ++used) {
@@ -1002,8 +1088,8 @@ Result<void> FabricReader::event_line(const std::vector<Token>& t, const Loc& lo
         ev.event = std::move(change);
     } else {
         return fail_at(loc, fmt::format("expected an event kind (sm-move, port-down, port-up, "
-                                        "target-remove, target-add, ioc-change, pkeys), found "
-                                        "{}",
+                                        "target-remove, target-add, ioc-change, pkeys, "
+                                        "acl-allow, acl-deny), found {}",
                                         quote(kind)));
     }
     if (auto r = no_more(t, used, loc); !r) {

@@ -373,7 +373,32 @@ void SimFabric::schedule_after(runtime::Duration delay, FabricEvent event) {
     schedule_at(loop_.now() + delay, std::move(event));
 }
 
+std::uint64_t SimFabric::observe(std::function<void(const FabricEvent&)> observer) {
+    const std::uint64_t id = next_observer_++;
+    observers_.emplace(id, std::move(observer));
+    return id;
+}
+
+void SimFabric::unobserve(std::uint64_t id) {
+    observers_.erase(id);
+}
+
 Result<void> SimFabric::apply(const FabricEvent& event) {
+    auto changed = change(event);
+    if (!changed) {
+        return changed;
+    }
+    // By id, looked up again each time: an observer may remove itself or another one.
+    for (auto it = observers_.begin(); it != observers_.end();) {
+        const std::uint64_t id = it->first;
+        const auto observer = it->second;
+        observer(event);
+        it = observers_.upper_bound(id);
+    }
+    return {};
+}
+
+Result<void> SimFabric::change(const FabricEvent& event) {
     const auto check = [&](PortRef r) -> Result<void> {
         const Port* p = fabric_.find_port(r);
         if (p == nullptr || !fabric_.node(r).is_end_port(*p)) {
@@ -475,6 +500,29 @@ Result<void> SimFabric::apply(const FabricEvent& event) {
         fabric_.port(e->port).pkeys = e->pkeys;
         if (SimEndpoint* endpoint = endpoint_at(e->port)) {
             endpoint->port_event(mad::PortEventKind::pkey_change);
+        }
+        return {};
+    }
+    if (const auto* e = std::get_if<AclChange>(&event)) {
+        if (auto r = check(e->port); !r) {
+            return r;
+        }
+        SrpAcl& acl = fabric_.port(e->port).acl;
+        if (e->any) {
+            acl.any = e->allow;
+        }
+        for (const AclEntry& entry : e->entries) {
+            const auto it = std::find(acl.entries.begin(), acl.entries.end(), entry);
+            if (e->allow && it == acl.entries.end()) {
+                if (acl.entries.size() >= kMaxAclEntries) {
+                    return fail(Errc::invalid_input,
+                                fmt::format("more than {} access list entries: {}", kMaxAclEntries,
+                                            describe(fabric_, event)));
+                }
+                acl.entries.push_back(entry);
+            } else if (!e->allow && it != acl.entries.end()) {
+                acl.entries.erase(it);
+            }
         }
         return {};
     }

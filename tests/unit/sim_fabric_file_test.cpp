@@ -273,6 +273,16 @@ TEST(SimFabricFile, EveryErrorNamesFileAndLine) {
         {topo + "target \"h2\"\n ioc 1\n", "e.fabric:14:", "close this 'ioc'"},
         {topo + "target \"h2\" lio\n ioc 1\n", "e.fabric:14:", "exactly the one IOC"},
         {topo + "target \"h2\" lio\n change-id 4\n", "e.fabric:14:", "ChangeID 1"},
+        {topo + "target \"h2\"\n acl\n", "e.fabric:14:", "expected 'any' or initiator port IDs"},
+        {topo + "target \"h2\"\n acl 0x1234\n", "e.fabric:14:", "found '0x1234'"},
+        {topo + "target \"h2\" lio\n acl 0002:c903:00a0\n", "e.fabric:14:", "an initiator port ID"},
+        {topo + "target \"h2\"\n login-delay soon\n", "e.fabric:14:", "login-delay DURATION"},
+        {topo + "target \"h2\"\n login-vanish 0x100000000\n",
+         "e.fabric:14:", "number of logins that vanish"},
+        {topo + "target \"h2\"\n login-vanish 1 2\n", "e.fabric:14:", "end of the line"},
+        {topo + "target \"h2\"\n colour blue\n", "e.fabric:14:", "acl, login-delay"},
+        {topo + "event 1s acl-allow \"h2\"\n", "e.fabric:13:", "found the end of the line"},
+        {topo + "event 1s acl-deny \"h2\" everyone\n", "e.fabric:13:", "found 'everyone'"},
         {topo + "end\n", "e.fabric:13:", "without an open"},
         {topo + "fault explode\n", "e.fabric:13:", "unknown fault action"},
         {topo + "fault drop class xx\n", "e.fabric:13:", "management class"},
@@ -340,6 +350,58 @@ TEST(SimFabricFile, FaultAndEventLines) {
     EXPECT_TRUE(std::holds_alternative<PortDown>(r->events[0].event));
     const auto& pk = std::get<PKeyTableChange>(r->events[1].event);
     EXPECT_EQ(pk.pkeys, (std::vector<PKey>{0xffff, 0x8001}));
+}
+
+TEST(SimFabricFile, TargetAclsLoginQuirksAndAclEvents) {
+    const std::string text =
+        "begin topology\nCa 1 \"H-1\" # \"h1\"\n[1](21) \"H-2\"[1]\nCa 1 \"H-2\" # \"h2\"\n"
+        "[1](31) \"H-1\"[1]\nCa 1 \"H-3\" # \"h3\"\nend topology\n"
+        "initiator \"h1\"\n"
+        "target \"h2\" lio\n"
+        "  acl 0x0000000000000000000000000000ABCD 0002:c903:00a0:0011\n"
+        "  acl 0000000000000000000000000000abcd\n"  // the same entry again
+        "  login-delay 60s\n"
+        "  login-vanish 2\n"
+        "end\n"
+        "target \"h3\"\n"
+        "  login-vanish\n"
+        "end\n"
+        "event 5s acl-allow \"h2\" any\n"
+        "event 6s acl-deny \"h2\" 0002:c903:00a0:0011 any\n";
+    auto r = parse_fabric(text, "a.fabric");
+    ASSERT_TRUE(r) << r.error().message;
+    const Fabric& f = r->fabric;
+    const Port& h2 = f.port(PortRef{1, 1});
+    EXPECT_FALSE(h2.acl.any);
+    ASSERT_EQ(h2.acl.entries.size(), 2U);
+    EXPECT_EQ(acl_entry_text(h2.acl.entries[0]), "0x0000000000000000000000000000abcd");
+    EXPECT_EQ(h2.acl.entries[1].kind, AclEntry::Kind::port_guid);
+    EXPECT_EQ(acl_entry_text(h2.acl.entries[1]), "0002:c903:00a0:0011");
+    model::PortId id{};
+    id[14] = 0xab;
+    id[15] = 0xcd;
+    EXPECT_TRUE(h2.acl.admits(id, 0x99));
+    EXPECT_TRUE(h2.acl.admits(model::PortId{}, 0x0002c90300a00011ULL));
+    EXPECT_FALSE(h2.acl.admits(model::PortId{}, 0x99));
+    EXPECT_EQ(h2.login.delay, std::chrono::seconds(60));
+    EXPECT_EQ(h2.login.vanish, 2U);
+    const Port& h3 = f.port(PortRef{2, 1});
+    EXPECT_TRUE(h3.acl.any);
+    EXPECT_EQ(h3.login.vanish, kVanishAlways);
+    const Port& h1 = f.port(PortRef{0, 1});
+    EXPECT_EQ(h1.acl, SrpAcl{});
+    EXPECT_EQ(h1.login, LoginQuirks{});
+    ASSERT_EQ(r->events.size(), 2U);
+    const auto& allow = std::get<AclChange>(r->events[0].event);
+    EXPECT_TRUE(allow.allow);
+    EXPECT_TRUE(allow.any);
+    EXPECT_TRUE(allow.entries.empty());
+    const auto& deny = std::get<AclChange>(r->events[1].event);
+    EXPECT_FALSE(deny.allow);
+    EXPECT_TRUE(deny.any);
+    ASSERT_EQ(deny.entries.size(), 1U);
+    EXPECT_EQ(describe(f, r->events[1].event),
+              "ACL of \"H-2\"/1 (LID 2) denies any 0002:c903:00a0:0011");
 }
 
 TEST(SimFabricFile, FaultInjectorTriggers) {

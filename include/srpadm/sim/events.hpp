@@ -46,8 +46,18 @@ struct PKeyTableChange {
     std::vector<PKey> pkeys;
 };
 
+// The access list of the SRP target on a port changes: `allow` adds the entries (and with
+// `any` opens the target to every initiator), otherwise they are removed (and with `any` the
+// target is closed to initiators not listed). Sessions the list no longer admits are closed.
+struct AclChange {
+    PortRef port;
+    bool allow = true;
+    bool any = false;
+    std::vector<AclEntry> entries;
+};
+
 using FabricEvent =
-    std::variant<SmMove, PortDown, PortUp, TargetChange, IocChange, PKeyTableChange>;
+    std::variant<SmMove, PortDown, PortUp, TargetChange, IocChange, PKeyTableChange, AclChange>;
 
 struct TimedEvent {
     runtime::Duration at{};  // from the start of the simulation

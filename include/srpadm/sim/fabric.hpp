@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include <srpadm/mad/endpoint.hpp>
+#include <srpadm/model/initiator_id.hpp>
 #include <srpadm/types.hpp>
 
 namespace srpadm::sim {
@@ -47,6 +49,7 @@ inline constexpr std::size_t kMaxPKeysPerPort = 128;
 inline constexpr std::size_t kServiceNameSize = 40;
 inline constexpr std::size_t kIdStringSize = 64;
 inline constexpr std::size_t kNodeDescriptionSize = 64;
+inline constexpr std::size_t kMaxAclEntries = 1024;  // per target
 
 struct ServiceEntry {
     std::string name;  // at most 40 bytes, e.g. "SRP.T10:0002c903000b0001"
@@ -97,6 +100,50 @@ struct DmAgent {
     const Ioc* ioc_in_slot(unsigned slot) const;
 };
 
+// One entry of an SRP target's access list: whom the target lets log in.
+//   port_id:   the 16-byte initiator port ID of SRP_LOGIN_REQ (model/initiator_id.hpp), as
+//              SCST's and LIO's GID-named ports name an initiator ("0x" and 32 hex digits);
+//   port_guid: the initiator port GUID of the CM REQ, as LIO names an initiator on a
+//              GUID-named port (xxxx:xxxx:xxxx:xxxx; initiator_ext does not change it).
+// (kernel drivers/infiniband/ulp/srpt/ib_srpt.c, srpt_cm_req_recv() and srpt_format_guid())
+struct AclEntry {
+    enum class Kind : std::uint8_t { port_id, port_guid };
+    Kind kind = Kind::port_id;
+    model::PortId id{};  // port_id
+    Guid guid = 0;       // port_guid
+
+    bool matches(const model::PortId& sent, Guid initiator_port_guid) const;
+    friend bool operator==(const AclEntry&, const AclEntry&) = default;
+};
+
+// "0x" and 32 hex digits, 32 hex digits, or xxxx:xxxx:xxxx:xxxx; nullopt for anything else.
+std::optional<AclEntry> parse_acl_entry(std::string_view text);
+// "0x" and 32 lower-case hex digits, or xxxx:xxxx:xxxx:xxxx.
+std::string acl_entry_text(const AclEntry& entry);
+
+// The access list of the SRP target on a port. Open to every initiator by default.
+struct SrpAcl {
+    bool any = true;
+    std::vector<AclEntry> entries;  // admitted initiators while `any` is false
+
+    bool admits(const model::PortId& sent, Guid initiator_port_guid) const;
+    friend bool operator==(const SrpAcl&, const SrpAcl&) = default;
+};
+
+inline constexpr std::uint32_t kVanishAlways = UINT32_MAX;
+
+// How logins to the SRP target on a port behave in the stand-in kernel (sim/kernel.hpp), for
+// tests and demonstrations.
+struct LoginQuirks {
+    // An add_target write blocks this long (path lookup, CM, SCSI scan) before its outcome.
+    runtime::Duration delay{};
+    // The next `vanish` logins that succeed lose their SCSI host at once, as after ib_srp's
+    // "SCSI scan failed - removing SCSI host"; kVanishAlways: every one.
+    std::uint32_t vanish = 0;
+
+    friend bool operator==(const LoginQuirks&, const LoginQuirks&) = default;
+};
+
 inline constexpr std::size_t kNoNode = static_cast<std::size_t>(-1);
 
 struct Port {
@@ -110,6 +157,9 @@ struct Port {
     std::size_t peer_node = kNoNode;
     std::uint8_t peer_port = 0;
     std::optional<DmAgent> dm;  // set on SRP target ports
+    // The SRP target's login side, for the stand-in kernel; kept while the target is removed.
+    SrpAcl acl;
+    LoginQuirks login;
 };
 
 struct Node {

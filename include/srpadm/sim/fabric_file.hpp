@@ -22,6 +22,9 @@
 //   target PORT [generic|lio]         an SRP target port; block lines follow until `end`:
 //     change-id N / max-controllers N / service-guid 0xHEX64 (lio)
 //     id STRING / send-size N / vendor-id N / device-id N / device-version N (lio)
+//     acl any|ID...                   who may log in (initiator port IDs 0x + 32 hex digits,
+//                                     or port GUIDs xxxx:xxxx:xxxx:xxxx; default: anyone)
+//     login-delay DURATION / login-vanish [N]   how logins to it go in the stand-in kernel
 //     ioc SLOT                        an IOC in slot 1..255; lines until `end`:
 //       guid vendor-id device-id device-version subsystem-vendor-id subsystem-id io-class
 //       io-subclass protocol protocol-version send-queue-depth rdma-read-depth send-size
@@ -32,7 +35,8 @@
 //   fault ACTION [VALUE] [class sa|dm|0xNN] [attr NAME|0xNNNN] [method NAME|0xNN]
 //         [lid N] [nth N] [count N] [every] [probability P] [seed N]
 //   event TIME sm-move PORT | port-down PORT | port-up PORT | target-remove PORT |
-//         target-add PORT | ioc-change PORT | pkeys PORT PKEY...
+//         target-add PORT | ioc-change PORT | pkeys PORT PKEY... |
+//         acl-allow PORT any|ID... | acl-deny PORT any|ID...
 //
 // PORT is "NAME"/N (a node id such as "H-0002c903000a1234" or a node description, and a
 // port number; /N may be left out for a CA's port 1 or a switch's port 0) or a port GUID

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -86,6 +87,13 @@ class SimFabric {
     void schedule_at(runtime::TimePoint when, FabricEvent event);
     void schedule_after(runtime::Duration delay, FabricEvent event);
 
+    // `observer` runs on the loop after every event that changed the fabric (applied or
+    // scheduled), in order, once the fabric shows the change: the stand-in kernel
+    // (kernel.hpp) follows the ports and targets its logins go through this way. An observer
+    // may unobserve itself. Returns the id for unobserve().
+    std::uint64_t observe(std::function<void(const FabricEvent&)> observer);
+    void unobserve(std::uint64_t id);
+
     // Used by SimEndpoint.
     void submit(SimEndpoint& from, const mad::MadRequest& request);
     void receive_unanswered(SimEndpoint& from, const mad::MadAddress& to,
@@ -99,6 +107,7 @@ class SimFabric {
         std::uint8_t mgmt_class = 0;
     };
 
+    Result<void> change(const FabricEvent& event);
     ClassStats& class_stats(std::uint8_t mgmt_class);
     // `header`: the request's, decoded once when it was submitted.
     std::optional<Bytes> answer(PortRef from, const mad::MadRequest& request,
@@ -124,6 +133,8 @@ class SimFabric {
     std::map<std::pair<std::size_t, std::uint8_t>, DmAgent> removed_targets_;  // target-remove
     // Answers held back by `reorder`, per endpoint: released after the next answer.
     std::unordered_map<std::uint64_t, std::vector<Delivery>> held_;
+    std::map<std::uint64_t, std::function<void(const FabricEvent&)>> observers_;
+    std::uint64_t next_observer_ = 1;
 };
 
 }  // namespace srpadm::sim

@@ -74,6 +74,9 @@ int run(const DaemonArgs& args, const Context& ctx) {
     if (!args.run_dir.empty()) {
         host.run_dir = args.run_dir;
     }
+    if (ctx.daemon_writer) {
+        host.writer = ctx.daemon_writer;
+    }
     auto command = CommandSession::discovering(ctx.ports, args.source, host, PortUse::daemon);
     if (!command) {
         return static_cast<int>(report(command.error()));

@@ -2,9 +2,12 @@
 // its callback; the callback stores the command's exit status in `status`.
 #pragma once
 
+#include <memory>
+
 #include <CLI/CLI.hpp>
 
 #include <srpadm/daemon/daemon.hpp>
+#include <srpadm/host/writer.hpp>
 #include <srpadm/result.hpp>
 
 #include "discovery_source.hpp"
@@ -24,6 +27,9 @@ struct Context {
     std::function<Result<std::unique_ptr<daemon::Platform>>(ops::Session& session,
                                                             const std::string& sysfs_root)>
         daemon_platform;
+    // The daemon's writer: default (nullptr) the real one under --sysfs-root; srpadm-sim's
+    // stand-in ib_srp.
+    std::shared_ptr<host::SysfsWriter> daemon_writer;
 };
 
 // srpadm's run directory for a sysfs root: /run/srpadm for the real /sys, and the stand-in

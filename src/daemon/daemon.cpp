@@ -44,6 +44,12 @@ struct ScanWish {
 
 // A target as the kernel tells logins apart on one local port: id_ext, ioc_guid,
 // initiator_ext (srp_conn_unique() in drivers/infiniband/ulp/srp/ib_srp.c).
+// An outcome's message without the target's description in front: the log names the target.
+std::string reason_of(const std::string& message, const std::string& what) {
+    const std::string prefix = what + ": ";
+    return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+}
+
 std::string target_key(const host::PlannedTarget& p) {
     const auto ext = login::effective_value(p.request.spec, login::Key::initiator_ext);
     return fmt::format("{}|{:016x}|{}", p.target.id_ext, p.target.ioc_guid, ext.value_or("0"));
@@ -74,6 +80,8 @@ class Daemon::Port {
     void reconcile();
     void stop(std::function<void()> done);
     void forget_refusals();
+    void forget_vanished(const std::vector<host::PlannedTarget>& plan,
+                         const std::vector<host::SrpHost>& hosts);
 
     PortStatus status() const;
     void append_targets(std::vector<TargetStatus>& out) const;
@@ -426,6 +434,7 @@ void Daemon::Port::reconcile() {
     }
     const bool srp_port =
         d_.session_.sysfs().exists(host::add_target_path(name_.device, name_.port));
+    forget_vanished(*plan, scan->hosts);
     for (host::PlannedTarget& p : *plan) {
         const std::string key = target_key(p);
         Target& t = targets_[key];
@@ -468,6 +477,29 @@ void Daemon::Port::reconcile() {
             continue;
         }
         login(key);
+    }
+}
+
+// A target the last scan no longer found: connected while its SCSI host is there (the kernel
+// keeps it until dev_loss_tmo, and reconnects it if the target comes back), waiting otherwise.
+void Daemon::Port::forget_vanished(const std::vector<host::PlannedTarget>& plan,
+                                   const std::vector<host::SrpHost>& hosts) {
+    for (auto& [key, t] : targets_) {
+        if (t.in_flight || std::any_of(plan.begin(), plan.end(), [&key = key](const auto& p) {
+                return target_key(p) == key;
+            })) {
+            continue;
+        }
+        cancel_retry(t);
+        t.next_try.reset();
+        const bool host_there =
+            !t.host.empty() && std::any_of(hosts.begin(), hosts.end(),
+                                           [&t = t](const auto& h) { return h.name == t.host; });
+        if (t.phase == TargetPhase::connected && host_there) {
+            continue;
+        }
+        t.host.clear();
+        set_phase(t, TargetPhase::waiting, "not found by the last scan");
     }
 }
 
@@ -532,7 +564,8 @@ void Daemon::Port::login_done(const std::string& key, const ops::TargetOutcome& 
         case Verdict::invalid:
             ++d_.counters_.logins_failed;
             t.invalid_generation = d_.generation_;
-            set_phase(t, TargetPhase::invalid, outcome.message);
+            set_phase(t, TargetPhase::invalid,
+                      reason_of(outcome.message, host::describe_login(t.plan.request)));
             return;
         case Verdict::retry:
             break;
@@ -541,7 +574,8 @@ void Daemon::Port::login_done(const std::string& key, const ops::TargetOutcome& 
     ++t.failures;
     const auto delay = retry_delay(d_.options_.retry, t.failures, d_.rng_);
     t.next_try = loop().now() + delay;
-    set_phase(t, TargetPhase::backing_off, outcome.message);
+    set_phase(t, TargetPhase::backing_off,
+              reason_of(outcome.message, host::describe_login(t.plan.request)));
     t.retry_timer = loop().after(delay, [this, key] {
         auto it = targets_.find(key);
         if (it != targets_.end()) {
@@ -734,10 +768,12 @@ bool Daemon::excluded(const PortName& port, const std::string& id_ext, Guid ioc_
     const auto mtime = std::filesystem::last_write_time(file.file(), ec);
     const std::optional<std::filesystem::file_time_type> now =
         ec ? std::nullopt : std::optional(mtime);
-    if (now != exclusions_mtime_) {
+    if (!now) {
+        exclusions_.clear();  // no file: nothing excluded
+    } else if (now != exclusions_mtime_) {
         exclusions_ = file.load();
-        exclusions_mtime_ = now;
     }
+    exclusions_mtime_ = now;
     const auto id = host::id_ext_value(id_ext);
     return id && std::any_of(exclusions_.begin(), exclusions_.end(), [&](const ops::Exclusion& e) {
                return e.device == port.device && e.port == port.port && e.id_ext == *id &&

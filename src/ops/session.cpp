@@ -44,7 +44,8 @@ std::string_view signal_name(int signal) {
 }  // namespace
 
 Session::Session(const HostOptions& host)
-    : pool_(loop_, host.write_threads),
+    : clock_(host.clock != nullptr ? *host.clock : steady_),
+      pool_(loop_, host.write_threads),
       sysfs_(host.sysfs_root),
       actions_(loop_, pool_, sysfs_, writer_for(host), action_options(host)),
       real_sysfs_writes_(host.real_sysfs_writes),

@@ -1,12 +1,16 @@
 // srpadm-sim: srpadm's commands on a simulated fabric (--fabric FILE), plus `fabric check` and
 // `fabric generate`. For demonstrations, tests and benchmarks; it never logs in to anything
 // through the real /sys (a simulated target needs --sysfs-root DIR or --dry-run).
+#include <memory>
+
 #include "../cli/commands.hpp"
 #include "sim_ports.hpp"
 
 int main(int argc, char** argv) {
     srpadm::cli::Context ctx;
-    ctx.ports = srpadm::cli::simulated_ports();
+    auto daemon_writer = std::make_shared<srpadm::sim::WriterSlot>();
+    ctx.ports = srpadm::cli::simulated_ports(daemon_writer);
+    ctx.daemon_writer = daemon_writer;
     ctx.real_sysfs_writes = false;
     ctx.daemon_platform = srpadm::cli::simulated_platform();
     CLI::App app{"srpadm-sim - srpadm on a simulated InfiniBand fabric", "srpadm-sim"};

@@ -1,9 +1,11 @@
 #include "sim_ports.hpp"
 
+#include <filesystem>
 #include <optional>
 
 #include <srpadm/runtime/clock.hpp>
 #include <srpadm/sim/fabric_file.hpp>
+#include <srpadm/sim/host.hpp>
 #include <srpadm/sim/sim_endpoint.hpp>
 #include <srpadm/sim/simulator.hpp>
 
@@ -45,16 +47,34 @@ class SimPorts final : public ops::MadPorts {
 
 }  // namespace
 
-PortsFactory simulated_ports() {
-    return [](const DiscoverySourceArgs& args, runtime::EventLoop& /*loop*/,
-              const std::string& /*sysfs_root*/,
-              PortUse /*use*/) -> Result<std::unique_ptr<ops::MadPorts>> {
+PortsFactory simulated_ports(std::shared_ptr<sim::WriterSlot> daemon_writer) {
+    return [daemon_writer](const DiscoverySourceArgs& args, runtime::EventLoop& loop,
+                           const std::string& sysfs_root,
+                           PortUse use) -> Result<std::unique_ptr<ops::MadPorts>> {
         if (args.fabric.empty()) {
             return fail(Errc::usage,
                         "srpadm-sim scans simulated fabrics only: give --fabric FILE "
                         "(srpadm-fabric(5)); srpadm scans real ports");
         }
-        return std::make_unique<SimPorts>(args.fabric);
+        if (use == PortUse::scan) {
+            return std::make_unique<SimPorts>(args.fabric);
+        }
+        // The daemon: the fabric in real time on the session's loop, on a simulated host.
+        std::error_code ec;
+        if (std::filesystem::equivalent(sysfs_root, "/sys", ec) && !ec) {
+            return fail(Errc::usage,
+                        "srpadm-sim daemon runs a simulated host: give --sysfs-root DIR, a new "
+                        "directory where it lays out the host's sysfs tree");
+        }
+        auto loaded = sim::load_fabric(args.fabric);
+        if (!loaded) {
+            return Unexpected(loaded.error());
+        }
+        auto host = sim::SimHostPorts::create(std::move(*loaded), loop, sysfs_root, daemon_writer);
+        if (!host) {
+            return Unexpected(host.error());
+        }
+        return std::unique_ptr<ops::MadPorts>(std::move(*host));
     };
 }
 
@@ -64,9 +84,17 @@ namespace srpadm::cli {
 
 std::function<Result<std::unique_ptr<daemon::Platform>>(ops::Session&, const std::string&)>
 simulated_platform() {
-    return [](ops::Session& /*session*/,
+    return [](ops::Session& session,
               const std::string& /*sysfs_root*/) -> Result<std::unique_ptr<daemon::Platform>> {
-        return fail(Errc::unsupported, "srpadm-sim daemon: not available yet");
+        auto ports = session.ports();
+        if (!ports) {
+            return Unexpected(ports.error());
+        }
+        auto* host = dynamic_cast<sim::SimHostPorts*>(*ports);
+        if (host == nullptr) {
+            return fail(Errc::internal, "srpadm-sim daemon: the session has no simulated host");
+        }
+        return sim::make_platform(*host);
     };
 }
 

@@ -32,12 +32,16 @@ struct HostOptions {
     // admin disconnected. Empty: no locks (a dry run, a test). A lock that cannot be taken
     // (the directory is not writable) is skipped.
     std::string run_dir;
+    // The clock the session's loop runs on; default (nullptr): the steady clock. A test or a
+    // simulation gives a VirtualClock, which must outlive the session.
+    runtime::Clock* clock = nullptr;
 };
 
 class Session {
   public:
-    // Host actions run on the steady clock: a settle pause and a logout wait are real time,
-    // whatever clock a simulated scan uses.
+    // Host actions run on the session's clock (HostOptions::clock, the steady one by default):
+    // a settle pause and a logout wait are real time, whatever clock a one-shot simulated scan
+    // uses.
     explicit Session(const HostOptions& host);
     ~Session();
     Session(const Session&) = delete;
@@ -79,7 +83,8 @@ class Session {
     Result<void> check_writes(bool dry_run) const;
 
   private:
-    runtime::SteadyClock clock_;
+    runtime::SteadyClock steady_;
+    runtime::Clock& clock_;
     runtime::EventLoop loop_{clock_};
     runtime::BlockingPool pool_;  // joins its threads: a write past its deadline is waited for
     host::Sysfs sysfs_;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# srpadm-sim daemon: the daemon on a simulated host (a host tree under --sysfs-root, the
+# stand-in ib_srp taking its writes), as a real process with real signals and real time.
+# Usage: sim_daemon.sh <path-to-srpadm-sim> <source-dir>
+set -u
+bin=$1 src=$2
+source "$src/tests/cli/lib/host.sh"
+
+# two-targets, with storage2 admitting nobody until an acl-allow 2 s after the start.
+fab=$work/acl.fabric
+sed '/^target "storage2 mlx5_0"\/1/a\    acl 0x00000000000000000002c90300a00099' \
+    "$src/examples/fabrics/two-targets.fabric" >"$fab"
+echo 'event 2s acl-allow "storage2 mlx5_0"/1 any' >>"$fab"
+root=$work/host
+log=$work/daemon.log
+
+hosts() { find "$root/class/scsi_host" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+# wait_for SECONDS COMMAND...: until COMMAND succeeds.
+wait_for() {
+    local n=$(($1 * 10))
+    shift
+    while [ "$n" -gt 0 ]; do
+        "$@" && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    return 1
+}
+has_hosts() { [ "$(hosts)" -eq "$1" ]; }
+logged() { grep -q -- "$1" "$log"; }
+
+start() {
+    "$bin" daemon --fabric "$fab" --sysfs-root "$root" --config none --retry-first 1 \
+        --retry-max 1 --log-level debug 2>"$log" &
+    pid=$!
+}
+stop() {
+    kill -TERM "$pid"
+    wait "$pid"
+    status=$?
+    [ "$status" -eq 0 ] || bad "exit status $status after SIGTERM" daemon
+    logged "stopped" || bad "no 'stopped' in the log" daemon
+}
+
+# storage1 at once; storage2's two IOCs rejected (ECONNRESET), retried, and logged in once
+# the access list admits us, without a restart.
+start
+wait_for 10 has_hosts 1 || bad "storage1 not connected" daemon
+wait_for 10 logged "ECONNRESET" || bad "no rejection in the log" daemon
+wait_for 15 has_hosts 3 || bad "storage2 not connected after the ACL fix ($(hosts) hosts)" daemon
+"$bin" list --sysfs-root "$root" >"$work/list" || bad "list failed" list
+grep -q "0002c90300c00130" "$work/list" || bad "list does not show storage2's second IOC" list
+# SIGHUP reloads, SIGUSR1 rescans; neither logs anything in twice.
+kill -HUP "$pid"
+wait_for 5 logged "configuration reloaded" || bad "no reload in the log" daemon
+kill -USR1 "$pid"
+sleep 1
+has_hosts 3 || bad "a reload or rescan changed the logins ($(hosts) hosts)" daemon
+stop
+
+# A second daemon on the same host finds the logins there and adds none.
+start
+wait_for 10 logged "connected as host" || bad "the second run did not see the logins" daemon
+sleep 1
+has_hosts 3 || bad "the second run logged in again ($(hosts) hosts)" daemon
+logged "EEXIST" && bad "the second run wrote a login that was there" daemon
+stop
+
+# Never the real /sys, nor a directory that holds something else.
+expect 2 "" "srpadm-sim daemon runs a simulated host: give --sysfs-root DIR" \
+    daemon --fabric "$fab" --config none
+mkdir -p "$work/other" && touch "$work/other/file"
+expect 2 "" "not empty, and not a host tree laid out for $fab" \
+    daemon --fabric "$fab" --config none --sysfs-root "$work/other"
+
+finish

@@ -1,0 +1,443 @@
+// The daemon (daemon/daemon.hpp) on a simulated host, in virtual time: the real Daemon, Session,
+// HostActions, BlockingPool, discovery and trap subscriptions against the simulated fabric and
+// the stand-in ib_srp (sim/kernel.hpp) acting on a host tree. Every assertion is on what the
+// stand-in kernel did (logins made, refused, hosts added and removed), what the tree shows,
+// the SA's subscriptions, and the daemon's own status.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <srpadm/daemon/daemon.hpp>
+#include <srpadm/daemon/log.hpp>
+#include <srpadm/host/srp_hosts.hpp>
+#include <srpadm/ops/run_dir.hpp>
+#include <srpadm/ops/session.hpp>
+#include <srpadm/runtime/clock.hpp>
+#include <srpadm/sim/events.hpp>
+#include <srpadm/sim/fabric_file.hpp>
+#include <srpadm/sim/host.hpp>
+
+namespace srpadm::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// host1 has two ports on one switch: mlx5_0:1 and mlx5_0:2. storage1 is a generic target open
+// to every initiator; storage2 a LIO target whose access list admits mlx5_0:1 (initiator_ext
+// 0) only.
+constexpr std::string_view kFabric = R"(
+begin topology
+vendid=0x2c9
+devid=0xcf08
+sysimgguid=0x2c90200401000
+switchguid=0x2c90200401000(2c90200401000)
+Switch	8 "S-0002c90200401000"		# "edge switch" enhanced port 0 lid 1 lmc 0
+[1]	"H-0002c90300a00010"[1](2c90300a00011) 		# "host1 mlx5_0" lid 2 4xEDR
+[2]	"H-0002c90300a00010"[2](2c90300a00012) 		# "host1 mlx5_0" lid 3 4xEDR
+[3]	"H-0002c90300b00020"[1](2c90300b00021) 		# "storage1 mlx5_0" lid 4 4xEDR
+[4]	"H-0002c90300c00030"[1](2c90300c00031) 		# "storage2 mlx5_0" lid 5 4xEDR
+
+vendid=0x2c9
+devid=0x1017
+sysimgguid=0x2c90300a00010
+caguid=0x2c90300a00010
+Ca	2 "H-0002c90300a00010"		# "host1 mlx5_0"
+[1](2c90300a00011) 	"S-0002c90200401000"[1]		# lid 2 lmc 0 "edge switch" lid 1 4xEDR
+[2](2c90300a00012) 	"S-0002c90200401000"[2]		# lid 3 lmc 0 "edge switch" lid 1 4xEDR
+
+vendid=0x2c9
+devid=0x1017
+sysimgguid=0x2c90300b00020
+caguid=0x2c90300b00020
+Ca	1 "H-0002c90300b00020"		# "storage1 mlx5_0"
+[1](2c90300b00021) 	"S-0002c90200401000"[3]		# lid 4 lmc 0 "edge switch" lid 1 4xEDR
+
+vendid=0x2c9
+devid=0x1017
+sysimgguid=0x2c90300c00030
+caguid=0x2c90300c00030
+Ca	1 "H-0002c90300c00030"		# "storage2 mlx5_0"
+[1](2c90300c00031) 	"S-0002c90200401000"[4]		# lid 5 lmc 0 "edge switch" lid 1 4xEDR
+end topology
+
+sm "S-0002c90200401000"
+initiator "host1 mlx5_0"/1 ibdev mlx5_0
+initiator "host1 mlx5_0"/2 ibdev mlx5_0
+
+target "storage1 mlx5_0"/1
+    ioc 1
+        guid 0x0002c90300b00020
+        service "SRP.T10:0002C90300B00020" 0x0002c90300b00020
+    end
+end
+
+target "storage2 mlx5_0"/1 lio
+    acl 0x00000000000000000002c90300a00011
+end
+)";
+
+constexpr std::uint64_t kStorage1 = 0x0002c90300b00020ULL;  // IOC GUID and id_ext
+const PortName kPort1{"mlx5_0", 1};
+const PortName kPort2{"mlx5_0", 2};
+
+sim::PortRef port_of(const sim::SimFabric& fabric, std::string_view description,
+                     std::uint8_t port) {
+    const auto& nodes = fabric.fabric().nodes;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (nodes[i].description == description) {
+            return sim::PortRef{i, port};
+        }
+    }
+    ADD_FAILURE() << "no node " << description;
+    return {};
+}
+
+sim::TargetChange target_change(sim::PortRef port, bool present) {
+    sim::TargetChange change;
+    change.port = port;
+    change.present = present;
+    return change;
+}
+
+// A host with the daemon on it. Configuration files live in `files` (path → text).
+class DaemonHost {
+  public:
+    explicit DaemonHost(std::string_view fabric_text = kFabric,
+                        std::map<std::string, std::string> files = {})
+        : files_(std::move(files)) {
+        std::random_device random;
+        root_ = fs::temp_directory_path() / fmt::format("srpadm-daemon-{}-{}", random(), random());
+        ops::HostOptions host;
+        host.sysfs_root = root_.string();
+        host.writer = writer_;
+        host.real_sysfs_writes = false;
+        host.run_dir = (root_ / ".srpadm").string();
+        host.clock = &clock_;
+        host.actions.settle = 100ms;
+        session_ = std::make_unique<ops::Session>(host);
+        auto file = sim::parse_fabric(fabric_text, "daemon.fabric");
+        EXPECT_TRUE(file) << (file ? "" : file.error().message);
+        auto ports = sim::SimHostPorts::create(std::move(*file), session_->loop(), root_, writer_);
+        EXPECT_TRUE(ports) << (ports ? "" : ports.error().message);
+        ports_ = ports->get();
+        session_->set_ports(std::move(*ports));
+        platform_ = sim::make_platform(*ports_);
+        auto logger = std::make_shared<spdlog::logger>(
+            "daemon-test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text_));
+        logger->set_level(spdlog::level::debug);
+        log_ = std::make_shared<Log>(logger);
+    }
+    DaemonHost(const DaemonHost&) = delete;
+    DaemonHost& operator=(const DaemonHost&) = delete;
+    DaemonHost(DaemonHost&&) = delete;
+    DaemonHost& operator=(DaemonHost&&) = delete;
+    ~DaemonHost() {
+        daemon_.reset();
+        platform_.reset();
+        session_.reset();
+        std::error_code ec;
+        fs::remove_all(root_, ec);
+    }
+
+    Result<void> start(DaemonOptions options = defaults()) {
+        model::ConfigSources sources;
+        sources.read = [this](const std::string& path) -> Result<std::optional<std::string>> {
+            auto it = files_.find(path);
+            if (it == files_.end()) {
+                return std::optional<std::string>();
+            }
+            return std::optional<std::string>(it->second);
+        };
+        sources.list = [](const std::string&) -> Result<std::vector<std::string>> {
+            return std::vector<std::string>{};
+        };
+        daemon_ = std::make_unique<Daemon>(*session_, *platform_, std::move(options),
+                                           std::move(sources), log_);
+        return daemon_->start();
+    }
+
+    static DaemonOptions defaults() {
+        DaemonOptions o;
+        o.settings.config = "/etc/srpadm/srpadm.conf";
+        o.retry.first = 2s;
+        o.retry.max = 60s;
+        o.scan_retry.first = 2s;
+        o.scan_retry.max = 60s;
+        return o;
+    }
+
+    // Runs the loop until `until` (virtual time from the start).
+    void run_to(runtime::Duration until) {
+        bool reached = false;
+        const auto id = loop().at(start_ + until, [&] { reached = true; });
+        loop().run_until([&] { return reached; });
+        loop().cancel(id);
+    }
+    void stop() {
+        bool done = false;
+        daemon_->stop([&] { done = true; });
+        loop().run_until([&] { return done; });
+    }
+
+    void event_at(runtime::Duration at, sim::FabricEvent event) {
+        fabric().schedule_at(start_ + at, std::move(event));
+    }
+
+    runtime::EventLoop& loop() { return session_->loop(); }
+    sim::SimFabric& fabric() { return ports_->fabric(); }
+    const sim::KernelStats& kernel() { return ports_->kernel().stats(); }
+    Daemon& daemon() { return *daemon_; }
+    ops::Session& session() { return *session_; }
+    std::map<std::string, std::string>& files() { return files_; }
+    std::string log() const { return log_text_.str(); }
+
+    // The SCSI hosts of the tree on `port`.
+    std::vector<host::SrpHost> hosts_on(const PortName& port) {
+        std::vector<host::SrpHost> out;
+        auto scan = host::srp_hosts(session_->sysfs());
+        EXPECT_TRUE(scan);
+        for (const auto& h : scan->hosts) {
+            if (h.local_device == port.device && h.local_port == port.port) {
+                out.push_back(h);
+            }
+        }
+        return out;
+    }
+
+    std::optional<TargetStatus> target(const PortName& port, std::string_view id_ext) {
+        for (auto& t : daemon_->targets()) {
+            if (t.port == port && t.target.find(id_ext) != std::string::npos) {
+                return t;
+            }
+        }
+        return std::nullopt;
+    }
+
+  private:
+    runtime::VirtualClock clock_;
+    runtime::TimePoint start_ = clock_.now();
+    fs::path root_;
+    std::shared_ptr<sim::WriterSlot> writer_ = std::make_shared<sim::WriterSlot>();
+    std::unique_ptr<ops::Session> session_;
+    sim::SimHostPorts* ports_ = nullptr;
+    std::unique_ptr<Platform> platform_;
+    std::ostringstream log_text_;
+    std::shared_ptr<Log> log_;
+    std::map<std::string, std::string> files_;
+    std::unique_ptr<Daemon> daemon_;
+};
+
+const std::string kId1 = "0002c90300b00020";  // storage1's id_ext, as the targets show it
+
+TEST(Daemon, ConnectsEveryAdmittedTargetOncePerPortAndBacksOffOnRejection) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    // storage1 on both ports; storage2 admits port 1 only.
+    EXPECT_EQ(h.hosts_on(kPort1).size(), 2U) << h.log();
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 1U) << h.log();
+    EXPECT_EQ(h.kernel().hosts_added, 3U);
+    const auto rejected = h.daemon().targets();
+    const auto it = std::find_if(rejected.begin(), rejected.end(), [](const TargetStatus& t) {
+        return t.port == kPort2 && t.phase != TargetPhase::connected;
+    });
+    ASSERT_NE(it, rejected.end());
+    EXPECT_EQ(it->phase, TargetPhase::backing_off);
+    EXPECT_GE(it->failures, 1U);
+    EXPECT_TRUE(it->next_try.has_value());
+    EXPECT_FALSE(it->last_error.empty());
+    for (const auto& p : h.daemon().ports()) {
+        EXPECT_EQ(p.state, "up");
+        EXPECT_TRUE(p.subscribed);
+        EXPECT_EQ(p.targets, 2U);
+    }
+    EXPECT_TRUE(h.daemon().settled());
+
+    // An hour later: nothing logged in twice, and the rejected login was retried at the capped
+    // pace (about once a minute), not in a loop.
+    const auto refused_before = h.kernel().logins_refused;
+    h.run_to(30s + 3600s);
+    EXPECT_EQ(h.kernel().hosts_added, 3U);
+    EXPECT_EQ(h.kernel().hosts_removed, 0U);
+    const auto retries = h.kernel().logins_refused - refused_before;
+    EXPECT_GE(retries, 45U);
+    EXPECT_LE(retries, 80U);
+}
+
+TEST(Daemon, AnAccessListFixConnectsWithoutARestart) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    sim::AclChange allow;
+    allow.port = port_of(h.fabric(), "storage2 mlx5_0", 1);
+    allow.allow = true;
+    allow.entries.push_back(*sim::parse_acl_entry("0x00000000000000000002c90300a00012"));
+    h.event_at(300s, allow);
+    h.run_to(299s);
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 1U);
+    // The next retry after the fix (at most the 60 s cap plus jitter) logs in.
+    h.run_to(300s + 75s);
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 2U) << h.log();
+    EXPECT_EQ(h.kernel().hosts_added, 4U);
+    for (const auto& t : h.daemon().targets()) {
+        EXPECT_EQ(t.phase, TargetPhase::connected) << t.target;
+    }
+}
+
+TEST(Daemon, ATargetBackBeforeDevLossIsTheKernelsToReconnect) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    ASSERT_EQ(h.kernel().hosts_added, 3U);
+    const auto logins = h.daemon().counters().logins_ok;
+    const auto storage1 = port_of(h.fabric(), "storage1 mlx5_0", 1);
+    h.event_at(60s, target_change(storage1, false));
+    h.event_at(90s, target_change(storage1, true));
+    h.run_to(400s);
+    // The remote ports went blocked and came back through the kernel's own reconnect: the
+    // daemon logged nothing in again, and no SCSI host came or went.
+    EXPECT_EQ(h.kernel().hosts_added, 3U);
+    EXPECT_EQ(h.kernel().hosts_removed, 0U);
+    EXPECT_GE(h.kernel().reconnects, 2U);
+    EXPECT_EQ(h.daemon().counters().logins_ok, logins);
+    EXPECT_GE(h.daemon().counters().reports, 2U);  // trap 144 twice, on each port
+}
+
+TEST(Daemon, ATargetBackAfterDevLossIsLoggedInAgainOncePerPort) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    const auto storage1 = port_of(h.fabric(), "storage1 mlx5_0", 1);
+    // dev_loss_tmo is ib_srp's default, 600 s: the hosts are removed at about 660 s.
+    h.event_at(60s, target_change(storage1, false));
+    h.event_at(900s, target_change(storage1, true));
+    h.run_to(899s);
+    EXPECT_EQ(h.kernel().hosts_removed, 2U) << h.log();
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 0U);
+    const auto st = h.target(kPort2, kId1);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->phase, TargetPhase::waiting);
+    EXPECT_EQ(st->last_error, "not found by the last scan");
+    // Back: trap 64 (or the next retry) brings each port's login back, once.
+    h.run_to(900s + 75s);
+    EXPECT_EQ(h.kernel().hosts_added, 5U) << h.log();
+    EXPECT_EQ(h.hosts_on(kPort1).size(), 2U);
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 1U);
+    h.run_to(3000s);
+    EXPECT_EQ(h.kernel().hosts_added, 5U);
+}
+
+TEST(Daemon, APortFlapLeavesTheLoginsToTheKernelAndRescans) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    const auto scans = h.daemon().counters().scans;
+    const auto subscriptions = h.daemon().counters().subscriptions;
+    const auto local1 = port_of(h.fabric(), "host1 mlx5_0", 1);
+    h.event_at(60s, sim::PortDown{local1});
+    h.event_at(70s, sim::PortUp{local1});
+    h.run_to(65s);
+    const auto ports = h.daemon().ports();
+    const auto down = std::find_if(ports.begin(), ports.end(),
+                                   [](const PortStatus& p) { return p.port == kPort1; });
+    ASSERT_NE(down, ports.end());
+    EXPECT_EQ(down->state, "down");
+    h.run_to(200s);
+    EXPECT_EQ(h.kernel().hosts_added, 3U);
+    EXPECT_EQ(h.kernel().hosts_removed, 0U);
+    EXPECT_GT(h.daemon().counters().scans, scans);
+    EXPECT_GT(h.daemon().counters().subscriptions, subscriptions);
+    EXPECT_EQ(h.hosts_on(kPort1).size(), 2U);
+}
+
+TEST(Daemon, ANewSubnetManagerGetsTheSubscriptionsAgain) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    ASSERT_EQ(h.fabric().sa().subscriptions().size(), 8U);  // 4 traps x 2 ports
+    h.event_at(60s, sim::SmMove{port_of(h.fabric(), "storage1 mlx5_0", 1)});
+    h.run_to(120s);
+    // The new SA starts with none; both ports subscribed again.
+    EXPECT_EQ(h.fabric().sa().subscriptions().size(), 8U) << h.log();
+    EXPECT_EQ(h.kernel().hosts_added, 3U);
+}
+
+TEST(Daemon, StoppingUnsubscribesEveryPort) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    ASSERT_EQ(h.fabric().sa().subscriptions().size(), 8U);
+    h.stop();
+    EXPECT_TRUE(h.fabric().sa().subscriptions().empty());
+    // The logins stay: stopping the daemon never disconnects anything.
+    EXPECT_EQ(h.hosts_on(kPort1).size(), 2U);
+}
+
+TEST(Daemon, ReloadKeepsTheLastGoodSettingsAndAppliesNewOnes) {
+    DaemonHost h(kFabric, {{"/etc/srpadm/srpadm.conf",
+                            "[target]\naction = deny\nid-ext = 0002c90300b00020\n"}});
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 0U);  // storage1 denied, storage2 rejects port 2
+    const auto denied = h.target(kPort2, kId1);
+    ASSERT_TRUE(denied);
+    EXPECT_EQ(denied->phase, TargetPhase::denied);
+
+    h.files()["/etc/srpadm/srpadm.conf"] = "[target]\naction = maybe\n";
+    h.daemon().reload();
+    h.run_to(60s);
+    EXPECT_NE(h.log().find("srpadm.conf:2"), std::string::npos) << h.log();
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 0U);  // the last good settings still hold
+
+    h.files()["/etc/srpadm/srpadm.conf"] = "";
+    h.daemon().reload();
+    h.run_to(90s);
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 1U) << h.log();
+    EXPECT_EQ(h.kernel().hosts_added, 3U);
+}
+
+TEST(Daemon, ALoginTheAdminDisconnectedIsLeftAlone) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    auto scan = host::srp_hosts(h.session().sysfs());
+    ASSERT_TRUE(scan);
+    std::vector<host::SrpHost> taken;
+    for (const auto& host : scan->hosts) {
+        if (host.local_port == 2U && host.id_ext == kStorage1) {
+            taken.push_back(host);
+        }
+    }
+    ASSERT_EQ(taken.size(), 1U);
+    // What `srpadm disconnect` does: note it, then delete the remote port.
+    ASSERT_TRUE(h.session().note_disconnected(taken));
+    bool deleted = false;
+    h.session().actions().disconnect(taken.front(), [&](const Result<bool>&) { deleted = true; });
+    h.loop().run_until([&] { return deleted; });
+    h.run_to(600s);
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 0U) << h.log();
+    const auto st = h.target(kPort2, kId1);
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->phase, TargetPhase::taken_down);
+    EXPECT_EQ(h.kernel().hosts_added, 3U);
+    // A reload forgets the admin's disconnections: connected again.
+    h.daemon().reload();
+    h.run_to(660s);
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 1U) << h.log();
+}
+
+}  // namespace
+}  // namespace srpadm::daemon

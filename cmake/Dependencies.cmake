@@ -10,6 +10,8 @@ if(NOT SRPADM_FUZZ)
   find_package(CLI11 REQUIRED)           # libcli11-dev
   find_package(nlohmann_json REQUIRED)   # nlohmann-json3-dev
   pkg_check_modules(IBUMAD REQUIRED IMPORTED_TARGET libibumad)  # libibumad-dev
+  pkg_check_modules(IBVERBS REQUIRED IMPORTED_TARGET libibverbs)  # libibverbs-dev (port events)
+  pkg_check_modules(UDEV REQUIRED IMPORTED_TARGET libudev)  # libudev-dev (uevents)
   if(SRPADM_BUILD_TESTS)
     find_package(GTest REQUIRED)         # googletest
     pkg_check_modules(IBMAD REQUIRED IMPORTED_TARGET libibmad)  # libibmad-dev (test oracle)

@@ -9,6 +9,8 @@ packages=(
   # libraries
   libexpected-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libibumad-dev libibmad-dev libsystemd-dev
+  # port events (verbs asynchronous events) and uevents (hot-plug, SRP host removal)
+  libibverbs-dev libudev-dev
   # tests: unit and oracle suites, fuzz smoke (libFuzzer comes with clang's runtime), lint
   googletest libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format clang-tidy
   # tests: the CLI suite reads discover's JSON output

@@ -20,6 +20,8 @@ std::string_view port_event_name(PortEventKind kind) {
             return "client-reregister";
         case PortEventKind::gid_change:
             return "gid-change";
+        case PortEventKind::device_fatal:
+            return "device-fatal";
     }
     return "unknown";
 }

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <infiniband/umad.h>
 
+#include <srpadm/model/login.hpp>
 #include <srpadm/umad/delivered.hpp>
 #include <srpadm/umad/umad_endpoint.hpp>
 #include <srpadm/wire/mad.hpp>
@@ -196,6 +197,7 @@ Result<void> UmadEndpoint::register_agents(const UmadOptions& options) {
 
 UmadEndpoint::~UmadEndpoint() {
     port_watcher_.reset();
+    verbs_events_.reset();
     // The issm device first, while the agents are still registered: under libumad2sim the
     // IsSM change sends trap 144, which may come back to this very port (the SM's).
     if (issm_fd_ >= 0) {
@@ -317,12 +319,50 @@ void UmadEndpoint::set_unsolicited_handler(std::function<void(const mad::MadResp
     unsolicited_ = std::move(handler);
 }
 
+void UmadEndpoint::set_note(std::string_view prefix, std::string note) {
+    const auto old = std::find_if(notes_.begin(), notes_.end(),
+                                  [prefix](const std::string& n) { return n.starts_with(prefix); });
+    if (old != notes_.end()) {
+        *old = std::move(note);
+    } else {
+        notes_.push_back(std::move(note));
+    }
+}
+
 void UmadEndpoint::set_port_event_handler(std::function<void(const mad::PortEvent&)> handler) {
     port_watcher_.reset();
-    if (handler) {
-        port_watcher_ = std::make_unique<mad::PortWatcher>(
-            loop_, [this] { return port_attributes(); }, port_poll_interval_, std::move(handler));
+    verbs_events_.reset();
+    if (!handler) {
+        return;
     }
+    constexpr std::string_view kNote = "port events: ";
+    const auto& attrs = selected_.port.attributes;
+    // The verbs device is the kernel's own, found by name: it is this port only when the
+    // port was read from the kernel's /sys, not from libumad2sim's fake tree or a stand-in.
+    std::string why;
+    std::error_code ec;
+    if (under_libumad2sim()) {
+        why =
+            "libumad2sim (ibsim) simulates umad devices only, and libibverbs would see this "
+            "host's real devices";
+    } else if (!std::filesystem::equivalent(sysfs_.root(), "/sys", ec) || ec) {
+        why = fmt::format(
+            "the sysfs root is {}, not /sys, and libibverbs sees only this host's "
+            "real devices",
+            login::printable(sysfs_.root().string()));
+    } else {
+        auto verbs = VerbsPortEvents::open(loop_, attrs.ca_name, attrs.port_num, handler);
+        if (verbs) {
+            verbs_events_ = std::move(*verbs);
+            set_note(kNote, fmt::format("{}verbs asynchronous events", kNote));
+            return;
+        }
+        why = verbs.error().message;
+    }
+    port_watcher_ = std::make_unique<mad::PortWatcher>(
+        loop_, [this] { return port_attributes(); }, port_poll_interval_, std::move(handler));
+    set_note(kNote, fmt::format("{}sysfs read every {} ms because {}", kNote,
+                                port_poll_interval_.count(), why));
 }
 
 // The receive thread: umad_recv() with a finite timeout, so that stop_ is seen within one

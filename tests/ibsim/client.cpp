@@ -22,7 +22,9 @@
 //                                --silent receives them and never answers
 //   sa-responder FABRIC          answers SA requests with sim's SA agent on FABRIC's model
 //   port-watch                   prints the endpoint's port events (its sysfs read every
-//                                100 ms) as {"event":"port","kind":...} until SIGTERM
+//                                100 ms: libumad2sim has no verbs device) as
+//                                {"event":"port","kind":...} until SIGTERM; its "ready" line
+//                                gives the endpoint's notes
 //
 // --issm anywhere on the command line opens the port's issm device once the agents are
 // registered (UmadOptions::issm); SIM_SET_ISSM=1 in the environment makes the client issm
@@ -506,7 +508,10 @@ int cmd_port_watch(Client& c) {
     c.ep->set_port_event_handler([](const mad::PortEvent& e) {
         emit({{"event", "port"}, {"kind", std::string(mad::port_event_name(e.kind))}});
     });
-    emit({{"ready", true}, {"lid", c.attrs.lid}, {"sm_lid", c.attrs.sm_lid}});
+    emit({{"ready", true},
+          {"lid", c.attrs.lid},
+          {"sm_lid", c.attrs.sm_lid},
+          {"notes", c.ep->notes()}});
     run_until_stopped(c.loop);
     c.ep->set_port_event_handler(nullptr);
     return 0;

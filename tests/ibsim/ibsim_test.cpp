@@ -544,6 +544,11 @@ class FakePort {
 TEST_F(Ibsim, PortEventsFromTheEndpointsSysfsReads) {
     auto watch = background(kInitiator, {"port-watch"}, false);
     ASSERT_TRUE(watch && watch->wait_for("\"ready\"")) << (watch ? watch->errors() : "");
+    // Under libumad2sim the endpoint falls back to reading sysfs, and says so.
+    EXPECT_TRUE(watch->wait_for(
+        "port events: sysfs read every 100 ms because libumad2sim (ibsim) simulates umad "
+        "devices only"))
+        << watch->errors();
     const FakePort port(*h, watch->pid());
     ASSERT_TRUE(port.exists()) << port.dir();
     const auto rewrite = [&](const char* file, const std::string& text) {

@@ -76,10 +76,14 @@ enum class PortEventKind : std::uint8_t {
     pkey_change,
     client_reregister,
     gid_change,
+    // The whole device (every port) is unusable: the HCA went into its fatal error state or was
+    // removed (libibverbs IBV_EVENT_DEVICE_FATAL, ibv_get_async_event(3)). No port event of this
+    // endpoint follows; a consumer closes it and opens the port again once it is back.
+    device_fatal,
 };
 
 // "port-active", "port-down", "lid-change", "sm-change", "pkey-change", "client-reregister",
-// "gid-change".
+// "gid-change", "device-fatal".
 std::string_view port_event_name(PortEventKind kind);
 
 struct PortEvent {

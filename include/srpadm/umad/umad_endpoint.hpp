@@ -20,6 +20,9 @@
 // - Under libumad2sim only the first 224 bytes of a received MAD are delivered; the receive
 //   thread sets the rest to zero (umad/delivered.hpp), says so in notes() and counts the MADs
 //   it cut.
+// - Port events come from the verbs device's asynchronous events (umad/verbs_events.hpp),
+//   or, where there is no usable verbs device, from the port's sysfs files read on a timer
+//   (mad::PortWatcher); see set_port_event_handler().
 // - Destruction stops the receive thread through a flag (it notices within one receive
 //   timeout), completes whatever is outstanding with Errc::port_state, unregisters the agents
 //   and closes the port. Nothing here runs in a signal handler.
@@ -35,6 +38,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -43,6 +47,7 @@
 #include <srpadm/mad/port_watcher.hpp>
 #include <srpadm/mad/request_tracker.hpp>
 #include <srpadm/result.hpp>
+#include <srpadm/umad/verbs_events.hpp>
 
 namespace srpadm::umad {
 
@@ -65,7 +70,8 @@ struct UmadOptions {
     // client alone, and the IsSM change makes ibsim send trap 144 to the SM's LID, which must
     // find the agents already registered when that LID is this port's.
     bool issm = false;
-    // How often the port's sysfs files are read for port events while a handler is set.
+    // How often the port's sysfs files are read for port events while a handler is set and
+    // the verbs device's asynchronous events are not available (see set_port_event_handler).
     std::chrono::milliseconds port_poll_interval{1000};
 };
 
@@ -90,8 +96,15 @@ class UmadEndpoint final : public mad::MadEndpoint {
     // bytes under libumad2sim; a kernel pads a non-RMPP MAD to 256 bytes.)
     Result<void> send_unanswered(const mad::MadAddress& to, std::span<const std::uint8_t> mad);
     void set_unsolicited_handler(std::function<void(const mad::MadResponse&)> handler) override;
-    // Port events come from the port's sysfs files, read every port_poll_interval on the loop
-    // (mad::PortWatcher) while a handler is set; a null handler stops the reads.
+    // Port events, while a handler is set (a null handler stops them), come from:
+    // - the verbs device's asynchronous events on the loop (VerbsPortEvents, by the port's
+    //   exact device name), when it opens; after device_fatal nothing more comes;
+    // - otherwise the port's sysfs files, read every port_poll_interval (mad::PortWatcher):
+    //   under libumad2sim (it simulates umad devices only; libibverbs would see this host's
+    //   real ones), with a sysfs root other than /sys (the same), or when the verbs device
+    //   does not open (no such device, no permission, no provider library).
+    // notes() then holds one line that says which: "port events: verbs asynchronous events"
+    // or "port events: sysfs read every N ms because ...".
     void set_port_event_handler(std::function<void(const mad::PortEvent&)> handler) override;
     const mad::EndpointStats& stats() const override { return tracker_.stats(); }
 
@@ -103,7 +116,8 @@ class UmadEndpoint final : public mad::MadEndpoint {
     const host::SelectedPort& selected() const { return selected_; }
     // Whether the SA agent was registered with the Report method in its mask.
     bool reports_available() const { return reports_available_; }
-    // What was assumed or given up while opening (missing link_layer, Reports unavailable).
+    // What was assumed or given up while opening (missing link_layer, Reports unavailable),
+    // and where port events come from once a handler was set.
     const std::vector<std::string>& notes() const { return notes_; }
     // umad_recv() failures other than timeouts (the thread goes on after a short pause).
     std::uint64_t receive_errors() const { return receive_errors_.load(); }
@@ -122,6 +136,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
                        int timeout_ms);
     void receive_loop();
     void deliver(Received received);
+    void set_note(std::string_view prefix, std::string note);
 
     runtime::EventLoop& loop_;
     host::Sysfs sysfs_;
@@ -137,6 +152,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
     mad::RequestTracker tracker_;
     std::function<void(const mad::MadResponse&)> unsolicited_;
     std::unique_ptr<mad::PortWatcher> port_watcher_;
+    std::unique_ptr<VerbsPortEvents> verbs_events_;
     // Tasks posted by the receive thread check this before touching the endpoint, so that a
     // task still queued when the endpoint is destroyed does nothing.
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -1,4 +1,5 @@
-// srpadm_bench: discovery on a large simulated fabric, first scan and rescan.
+// srpadm_bench: discovery on a large simulated fabric: first scan, rescan, and a targeted
+// rescan of one port (what a daemon does on an SA Report about it), by LID and by GID.
 //
 // Prints the scan times, the lower bound for the chosen window, the reference srp_daemon's
 // serial cost for the same fabric (one round trip per MAD, its MAD budget), the MADs sent
@@ -227,6 +228,45 @@ int run(const Args& a) {
     const auto ref = reference_cost(report, local_pkeys, a.sa_latency_us, a.dm_latency_us);
     const std::uint64_t table_segments = node_table_segments(**endpoint, attrs.sm_lid);
 
+    // A targeted rescan of one DM port of the unchanged fabric, as on a trap: by LID (144) and
+    // by GID (64). The port in the middle of the SA's table.
+    const auto& probe_port = report.ports[report.ports.size() / 2];
+    std::uint64_t port_walk = 1;  // its DM MADs on a walk: IOUnitInfo, profiles, entry blocks
+    for (const auto& ioc : probe_port.iocs) {
+        port_walk += 1 + (ioc.profile.service_entries + 3) / 4;
+    }
+    auto targeted = [&](const discovery::PortSelection& ports) -> std::optional<ScanFigures> {
+        const double c0 = cpu_seconds();
+        const auto w0 = std::chrono::steady_clock::now();
+        auto partial = discovery::discover(**endpoint, options, ports, &cache);
+        const auto w1 = std::chrono::steady_clock::now();
+        if (!partial) {
+            fmt::print(stderr, "srpadm_bench: targeted scan failed: {}\n", partial.error().message);
+            return std::nullopt;
+        }
+        ScanFigures f;
+        f.stats = partial->stats;
+        f.time_us = a.clock == "real" ? us(w1 - w0) : us(partial->stats.elapsed);
+        f.cpu_ms = (cpu_seconds() - c0) * 1e3;
+        f.targets = partial->targets.size();
+        f.problems = partial->problems.size();
+        // Merged into the full rescan's report, it must give the same targets.
+        if (discovery::merge_targeted(again->second, *partial).targets != again->second.targets) {
+            fmt::print(stderr, "srpadm_bench: the merged view differs from the full rescan\n");
+            return std::nullopt;
+        }
+        return f;
+    };
+    const auto by_lid = targeted({{probe_port.lid}, {}});
+    const auto by_gid = targeted({{}, {probe_port.gid}});
+    if (!by_lid || !by_gid) {
+        return 5;
+    }
+    const auto targeted_goal = [&](const ScanFigures& f) {
+        return f.stats.sa_requests <= 2 && f.stats.dm_requests <= port_walk && f.problems == 0;
+    };
+    const bool goal_targeted = targeted_goal(*by_lid) && targeted_goal(*by_gid);
+
     const double targets = static_cast<double>(std::max<std::size_t>(1, f1.targets));
     const double dm_per_target_1 = static_cast<double>(f1.stats.dm_requests) / targets;
     const double dm_per_target_2 = static_cast<double>(f2.stats.dm_requests) / targets;
@@ -275,6 +315,19 @@ int run(const Args& a) {
                f2.stats.dm_requests, dm_per_target_2, yes(goal_dm_rescan));
     fmt::print("  CPU {:.1f} ms\n", f2.cpu_ms);
     fmt::print(
+        "targeted rescan of one port (LID 0x{:04x}, {} target(s), a walk of {} DM MADs), "
+        "cached, next to the full rescan's {:.0f} us, {} SA and {} DM requests:\n",
+        probe_port.lid, by_lid->targets, port_walk, f2.time_us, f2.stats.sa_requests,
+        f2.stats.dm_requests);
+    for (const auto& [name, f] :
+         {std::pair{"by LID (trap 144)", *by_lid}, std::pair{"by GID (trap 64) ", *by_gid}}) {
+        fmt::print(
+            "  {}  time {:6.0f} us   SA requests {}   DM requests {}   goal <= 2 SA and <= {} "
+            "DM: {}\n",
+            name, f.time_us, f.stats.sa_requests, f.stats.dm_requests, port_walk,
+            yes(targeted_goal(f)));
+    }
+    fmt::print(
         "port GUIDs: one PathRecord per DM port costs {} request + {} response MADs; one "
         "NodeRecord GetTable of the fabric would cost 1 request + {} response segments\n",
         dm_ports * local_pkeys, dm_ports * local_pkeys, table_segments);
@@ -312,6 +365,14 @@ int run(const Args& a) {
         {"peak_rss_kib", peak},
         {"goals_met", goal_bound && goal_speedup && goal_sa_first && goal_sa_rescan &&
                           goal_dm_first && goal_dm_rescan},
+        {"targeted_port_dm_walk", port_walk},
+        {"targeted_lid_us", std::lround(by_lid->time_us)},
+        {"sa_requests_targeted_lid", by_lid->stats.sa_requests},
+        {"dm_requests_targeted_lid", by_lid->stats.dm_requests},
+        {"targeted_gid_us", std::lround(by_gid->time_us)},
+        {"sa_requests_targeted_gid", by_gid->stats.sa_requests},
+        {"dm_requests_targeted_gid", by_gid->stats.dm_requests},
+        {"targeted_goals_met", goal_targeted},
     };
     fmt::print("{}\n", j.dump());
     return 0;

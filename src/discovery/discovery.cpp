@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <iterator>
 #include <unordered_set>
 #include <utility>
@@ -22,6 +23,23 @@ void DiscoveryCache::forget_lid(Lid lid) {
         iou.erase(it->second.port_guid);
         ports.erase(it);
     }
+}
+
+void DiscoveryCache::forget_guid(Guid guid) {
+    std::erase_if(ports, [guid](const auto& entry) { return entry.second.port_guid == guid; });
+    iou.erase(guid);
+}
+
+std::string_view port_outcome_name(PortOutcome outcome) {
+    switch (outcome) {
+        case PortOutcome::present:
+            return "present";
+        case PortOutcome::gone:
+            return "gone";
+        case PortOutcome::failed:
+            return "failed";
+    }
+    return "failed";
 }
 
 std::optional<std::string> srp_id_ext(const wire::ServiceEntry& entry) {
@@ -55,9 +73,16 @@ using mad::MadResult;
 constexpr Lid kMaxUnicastLid = 0xbfff;
 constexpr Guid kTopspinOui = 0x0005ad;
 constexpr std::uint16_t kNoPathStatus = wire::sa_status::no_records << 8;
+constexpr std::uint16_t kNoRecordsStatus = kNoPathStatus;
+constexpr std::uint16_t kTooManyRecordsStatus = wire::sa_status::too_many_records << 8;
+constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
 std::string lid_name(Lid lid) {
     return fmt::format("LID 0x{:04x}", lid);
+}
+
+std::string gid_name(const Gid& gid) {
+    return "GID " + gid.hex();
 }
 
 std::string describe(const mad::MadError& error, std::uint8_t mgmt_class, unsigned attempts) {
@@ -90,6 +115,12 @@ struct PortWork {
     bool dm_failed = false;
     bool listed = false;  // has a DM port report
     std::vector<std::string> problems;
+    // Targeted scans: how the port was named, and what was settled before any walk.
+    bool asked_by_lid = false;
+    std::optional<Gid> asked_gid;  // resolved with PathRecords by DGID
+    std::optional<PortOutcome> outcome;
+    std::string why;
+    std::size_t alias_of = kNone;  // the same port as that entry (given by LID and by GID)
 };
 
 }  // namespace scan_detail
@@ -99,12 +130,13 @@ using scan_detail::PortWork;
 class Scan {
   public:
     Scan(mad::MadEndpoint& endpoint, DiscoveryOptions options, DiscoveryCache* cache,
-         ScanOperation::Done done)
+         std::optional<PortSelection> selection, ScanOperation::Done done)
         : ep_(endpoint),
           options_(std::move(options)),
           cache_(cache != nullptr ? *cache : scratch_),
           queue_(endpoint, options_.limits, options_.retry),
-          done_(std::move(done)) {}
+          done_(std::move(done)),
+          selection_(std::move(selection)) {}
 
     void start();
     // Ends the scan now with Errc::cancelled; answers still in flight are ignored.
@@ -135,7 +167,10 @@ class Scan {
             fatal_ = Error{code, std::move(message)};
         }
     }
-    void problem(std::string message) { report_.problems.push_back(std::move(message)); }
+    void problem(std::string message) {
+        report_.problems.push_back(std::move(message));
+        report_.problem_lids.push_back(0);
+    }
     // A problem with one port: listed after the scan-wide ones, in the ports' table order,
     // whatever order the answers came in.
     static void problem(PortWork& port, std::string message) {
@@ -159,6 +194,14 @@ class Scan {
     void dm_done(std::size_t index);
     MadAddress dm_address(const PortWork& port) const;
     void build_targets();
+    // Targeted scans.
+    void start_targeted();
+    void query_port_record(std::size_t index, bool port_zero);
+    void on_port_record(std::size_t index, bool port_zero, const MadResult& result);
+    void resolve_gid(std::size_t index);
+    void on_gid_path(std::size_t index, PKey pkey, const MadResult& result);
+    static void settle(PortWork& port, PortOutcome outcome, std::string why);
+    void build_scanned();
 
     mad::MadEndpoint& ep_;
     DiscoveryOptions options_;
@@ -166,6 +209,7 @@ class Scan {
     DiscoveryCache& cache_;
     MadQueue queue_;
     ScanOperation::Done done_;
+    std::optional<PortSelection> selection_;  // a targeted scan
     bool notified_ = false;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for tasks posted to the loop
     model::PortAttributes attrs_;
@@ -280,6 +324,12 @@ void Scan::start_queries() {
         // said can be trusted, its capabilities least of all.
         cache_.clear();
         cache_.sm_lid = attrs_.sm_lid;
+    }
+    if (selection_) {
+        report_.targeted = true;
+        report_.mask_match = cache_.mask_match.value_or(true);
+        start_targeted();
+        return;
     }
     if (options_.use_cache && cache_.mask_match) {
         report_.mask_match = *cache_.mask_match;
@@ -560,6 +610,265 @@ void Scan::on_path(std::size_t index, PKey pkey, const MadResult& result) {
     walk(index);
 }
 
+// ---- targeted scans ---------------------------------------------------------------------------
+//
+// A daemon that gets an SA Report about one port asks about that port only, as rdma-core
+// srp_daemon does for the GID or LID a trap names (srp_daemon/srp_handle_traps.c,
+// get_trap_notices(), and the task list of srp_sync.c): no ClassPortInfo, no DM port table.
+// A LID: one PortInfoRecord Get (is it still a DM port?), then the PathRecords per local P_Key
+// (or the cached identity) and the walk, as in a full scan. A GID: one PathRecord per local
+// P_Key by SGID and DGID gives its LID, GID and shared P_Keys at once; then the PortInfoRecord
+// Get by that LID and the walk.
+
+void Scan::settle(PortWork& port, PortOutcome outcome, std::string why) {
+    port.outcome = outcome;
+    port.why = std::move(why);
+    port.listed = false;
+}
+
+void Scan::start_targeted() {
+    std::unordered_set<Lid> lids;
+    for (const Lid lid : selection_->lids) {
+        if (lid == 0 || !lids.insert(lid).second) {
+            continue;
+        }
+        PortWork w;
+        w.order = ports_.size();
+        w.lid = lid;
+        w.asked_by_lid = true;
+        if (lid > kMaxUnicastLid) {
+            settle(w, PortOutcome::gone, fmt::format("{} is not a unicast LID", lid_name(lid)));
+        }
+        ports_.push_back(std::move(w));
+    }
+    std::vector<Gid> gids;
+    for (const Gid& gid : selection_->gids) {
+        if (std::find(gids.begin(), gids.end(), gid) != gids.end()) {
+            continue;
+        }
+        gids.push_back(gid);
+        PortWork w;
+        w.order = ports_.size();
+        w.asked_gid = gid;
+        ports_.push_back(std::move(w));
+    }
+    progress(fmt::format("targeted scan of {} port(s)", ports_.size()));
+    for (std::size_t i = 0; i < ports_.size(); ++i) {
+        if (ports_[i].outcome) {
+            continue;
+        }
+        if (ports_[i].asked_gid) {
+            resolve_gid(i);
+        } else {
+            query_port_record(i, false);
+        }
+    }
+}
+
+// PortInfoRecord Get by EndportLID: is the port there, and does it still have the DM bit?
+// OpenSM answers a switch's LID with one record per switch port (osm_sa_portinfo_record.c),
+// so a Get of it is refused with ERR_REQ_TOO_MANY; then port 0, which carries the switch's
+// capabilities, is asked (as the old-SM path does for a switch).
+void Scan::query_port_record(std::size_t index, bool port_zero) {
+    wire::SaRequest req;
+    req.method = wire::method::get;
+    req.comp_mask = wire::port_info_record_comp::endport_lid;
+    wire::PortInfoRecord record;
+    record.endport_lid = ports_[index].lid;
+    if (port_zero) {
+        req.comp_mask |= wire::port_info_record_comp::port_num;
+        record.port_num = 0;
+    }
+    submit(sa_, wire::build_sa_request(req, record),
+           [this, index, port_zero](const MadResult& result) {
+               on_port_record(index, port_zero, result);
+           });
+}
+
+void Scan::on_port_record(std::size_t index, bool port_zero, const MadResult& result) {
+    PortWork& port = ports_[index];
+    const auto failed = [&](const std::string& why) {
+        problem(port, fmt::format("{}: PortInfoRecord: {}", lid_name(port.lid), why));
+        settle(port, PortOutcome::failed, "PortInfoRecord: " + why);
+    };
+    if (!result) {
+        const auto& error = result.error();
+        if (error.code == Errc::mad_status && error.status == kNoRecordsStatus) {
+            // The SA knows no port with this LID (it went away, or its LID changed).
+            settle(port, PortOutcome::gone, "the subnet administrator has no port with this LID");
+            cache_.forget_lid(port.lid);
+            return;
+        }
+        if (error.code == Errc::mad_status && error.status == kTooManyRecordsStatus && !port_zero) {
+            query_port_record(index, true);
+            return;
+        }
+        failed(describe(error, wire::mgmt_class::subn_adm, attempts()));
+        return;
+    }
+    auto pir = wire::decode_sa_response<wire::PortInfoRecord>(result->mad);
+    if (!pir) {
+        failed(pir.error().message);
+        return;
+    }
+    if (pir->endport_lid != port.lid) {
+        failed(fmt::format("answered for {}", lid_name(pir->endport_lid)));
+        return;
+    }
+    if (!pir->port_info.is_device_management_supported()) {
+        // Its target stopped (trap 144 with the DM bit clear): its targets go.
+        progress(fmt::format("{} has no Device Management any more", lid_name(port.lid)));
+        settle(port, PortOutcome::gone, "IsDeviceManagementSupported is clear");
+        cache_.forget_lid(port.lid);
+        return;
+    }
+    if (!port.asked_gid) {
+        port.gid_prefix = pir->port_info.gid_prefix;
+        resolve_port(index);
+        return;
+    }
+    // Resolved by GID: the PathRecords gave the GUID and the shared P_Keys already.
+    if (pir->port_info.gid_prefix != 0) {
+        port.gid_prefix = pir->port_info.gid_prefix;
+    }
+    port.listed = true;
+    port.report.lid = port.lid;
+    if (port.path_failures.empty()) {
+        cache_.ports[port.lid] = DiscoveryCache::PortIdentity{port.port_guid, port.gid_prefix,
+                                                              port.shared, local_pkeys_};
+    }
+    walk(index);
+}
+
+void Scan::resolve_gid(std::size_t index) {
+    PortWork& port = ports_[index];
+    port.path_pending = local_pkeys_.size();
+    const Gid local = Gid::from_parts(attrs_.gid_prefix, attrs_.port_guid);
+    for (const PKey pkey : local_pkeys_) {
+        wire::SaRequest req;
+        req.method = wire::method::get;
+        req.comp_mask = wire::path_record_comp::sgid | wire::path_record_comp::dgid |
+                        wire::path_record_comp::pkey;
+        wire::PathRecord record;
+        record.sgid = local;
+        record.dgid = *port.asked_gid;
+        record.pkey = pkey;
+        submit(sa_, wire::build_sa_request(req, record),
+               [this, index, pkey](const MadResult& result) { on_gid_path(index, pkey, result); });
+    }
+}
+
+void Scan::on_gid_path(std::size_t index, PKey pkey, const MadResult& result) {
+    PortWork& port = ports_[index];
+    const Gid gid = *port.asked_gid;
+    if (result) {
+        auto path = wire::decode_sa_response<wire::PathRecord>(result->mad);
+        if (!path) {
+            port.path_failures.push_back(
+                fmt::format("PathRecord for P_Key 0x{:04x}: {}", pkey, path.error().message));
+        } else if (path->dgid != gid || pkey_base(path->pkey) != pkey_base(pkey) ||
+                   path->dlid == 0 || path->dlid > kMaxUnicastLid ||
+                   (port.lid != 0 && path->dlid != port.lid)) {
+            port.path_failures.push_back(
+                fmt::format("PathRecord for P_Key 0x{:04x} answered for {} at {} P_Key 0x{:04x}",
+                            pkey, gid_name(path->dgid), lid_name(path->dlid), path->pkey));
+        } else {
+            if (port.lid == 0) {
+                port.lid = path->dlid;
+                port.sl = path->sl;
+                port.port_guid = gid.guid();
+                port.gid_prefix = gid.prefix();
+            }
+            if (std::find(port.shared.begin(), port.shared.end(), path->pkey) ==
+                port.shared.end()) {
+                port.shared.push_back(path->pkey);
+            }
+        }
+    } else if (result.error().code != Errc::mad_status) {
+        // A status answer (no records, an unknown GID) means no path on this P_Key: the port
+        // is unreachable from here on it. Anything else says nothing about the port.
+        port.path_failures.push_back(
+            fmt::format("PathRecord for P_Key 0x{:04x}: {}", pkey,
+                        describe(result.error(), wire::mgmt_class::subn_adm, attempts())));
+    }
+    if (--port.path_pending != 0) {
+        return;
+    }
+    std::vector<PKey> ordered;
+    for (const PKey p : local_pkeys_) {
+        if (std::find(port.shared.begin(), port.shared.end(), p) != port.shared.end()) {
+            ordered.push_back(p);
+        }
+    }
+    port.shared = std::move(ordered);
+    const std::string name =
+        port.lid != 0 ? fmt::format("{} ({})", lid_name(port.lid), gid_name(gid)) : gid_name(gid);
+    for (auto& f : port.path_failures) {
+        problem(port, fmt::format("{}: {}", name, f));
+    }
+    if (port.shared.empty()) {
+        if (!port.path_failures.empty()) {
+            settle(port, PortOutcome::failed, "no PathRecord answer");
+        } else {
+            progress(fmt::format("{} is unreachable from this port", gid_name(gid)));
+            settle(port, PortOutcome::gone, "no path to it on any local P_Key");
+            cache_.forget_guid(gid.guid());
+        }
+        return;
+    }
+    for (std::size_t j = 0; j < ports_.size(); ++j) {
+        if (j != index && ports_[j].lid == port.lid && ports_[j].alias_of == kNone) {
+            port.alias_of = j;  // also given by LID: walked once, as that entry
+            return;
+        }
+    }
+    // A port that came back at another LID: what was cached under the old one goes.
+    std::vector<Lid> moved;
+    for (const auto& [lid, identity] : cache_.ports) {
+        if (identity.port_guid == port.port_guid && lid != port.lid) {
+            moved.push_back(lid);
+        }
+    }
+    for (const Lid lid : moved) {
+        cache_.forget_lid(lid);
+    }
+    query_port_record(index, false);
+}
+
+// What became of every port asked about, in the order asked (LIDs first).
+void Scan::build_scanned() {
+    std::vector<std::size_t> at(ports_.size(), kNone);
+    for (std::size_t i = 0; i < ports_.size(); ++i) {
+        const PortWork& port = ports_[i];
+        if (port.alias_of != kNone) {
+            continue;
+        }
+        ScannedPort s;
+        s.lid = port.lid;
+        s.gid = port.asked_gid;
+        if (port.listed) {
+            s.outcome = PortOutcome::present;
+            s.gid = port.report.gid;
+        } else if (port.outcome) {
+            s.outcome = *port.outcome;
+            s.why = port.why;
+        } else if (!port.path_failures.empty()) {
+            s.outcome = PortOutcome::failed;
+            s.why = "no PathRecord answer";
+        } else {
+            s.outcome = PortOutcome::gone;
+            s.why = "shares no P_Key with this port";
+        }
+        at[i] = report_.scanned.size();
+        report_.scanned.push_back(std::move(s));
+    }
+    for (const PortWork& port : ports_) {
+        if (port.alias_of != kNone && !report_.scanned[at[port.alias_of]].gid) {
+            report_.scanned[at[port.alias_of]].gid = port.asked_gid;
+        }
+    }
+}
+
 MadAddress Scan::dm_address(const PortWork& port) const {
     MadAddress to;
     to.dlid = port.lid;
@@ -615,7 +924,7 @@ void Scan::query_io_unit(std::size_t index) {
             return;
         }
         p.report.iou = *iou;
-        if (options_.use_cache) {
+        if (options_.use_cache && !options_.rewalk_iocs) {
             const auto it = cache_.iou.find(p.port_guid);
             if (it != cache_.iou.end() && it->second.change_id == iou->change_id) {
                 p.report.iocs = it->second.iocs;
@@ -784,12 +1093,16 @@ void Scan::build_targets() {
     }
     for (auto& port : ports_) {
         std::move(port.problems.begin(), port.problems.end(), std::back_inserter(report_.problems));
+        report_.problem_lids.insert(report_.problem_lids.end(), port.problems.size(), port.lid);
     }
 }
 
 Result<DiscoveryReport> Scan::finish() {
     if (fatal_) {
         return Unexpected(*fatal_);
+    }
+    if (selection_) {
+        build_scanned();
     }
     build_targets();
     const auto& after = ep_.stats();
@@ -811,6 +1124,144 @@ Result<DiscoveryReport> Scan::finish() {
     return std::move(report_);
 }
 
+namespace {
+
+// The order of the SA's DM port table. OpenSM walks its node GUID map for a PortInfoRecord
+// GetTable (opensm/osm_sa_portinfo_record.c, osm_pir_rcv_process() over node_guid_tbl), a
+// cl_qmap keyed by the node GUID as received, in network byte order
+// (opensm/osm_node_info_rcv.c, ni_rcv_process_new()): on a little-endian host the table is in
+// byte-swapped GUID order; the simulator lists nodes in GUID order (src/sim/sa_agent.cpp,
+// nodes_by_guid()). A port's GUID follows its node's on the usual HCAs (the node GUID plus the port
+// number), so the key is told from the previous report: the port GUIDs ascending as they are, or
+// byte-swapped.
+enum class TableKey : std::uint8_t { none, guid, swapped_guid };
+
+std::uint64_t swap_bytes(std::uint64_t v) {
+    std::uint64_t out = 0;
+    for (int i = 0; i < 8; ++i) {
+        out = (out << 8) | (v & 0xff);
+        v >>= 8;
+    }
+    return out;
+}
+
+std::uint64_t table_key_of(TableKey key, const DmPortReport& port) {
+    return key == TableKey::swapped_guid ? swap_bytes(port.gid.guid()) : port.gid.guid();
+}
+
+TableKey table_key(const std::vector<DmPortReport>& ports) {
+    for (const TableKey key : {TableKey::guid, TableKey::swapped_guid}) {
+        const bool ascending =
+            std::adjacent_find(ports.begin(), ports.end(),
+                               [key](const DmPortReport& a, const DmPortReport& b) {
+                                   return table_key_of(key, a) >= table_key_of(key, b);
+                               }) == ports.end();
+        if (ascending) {
+            return key;
+        }
+    }
+    return TableKey::none;
+}
+
+}  // namespace
+
+DiscoveryReport merge_targeted(const DiscoveryReport& previous, const DiscoveryReport& targeted) {
+    if (!targeted.targeted) {
+        return targeted;  // a full scan says everything itself
+    }
+    const auto& scanned = targeted.scanned;
+    const auto matches = [](const ScannedPort& s, const DmPortReport& p) {
+        return (s.lid != 0 && p.lid == s.lid) || (s.gid && p.gid == *s.gid);
+    };
+    const auto settled_match = [&](const DmPortReport& p) {
+        for (std::size_t i = 0; i < scanned.size(); ++i) {
+            if (scanned[i].outcome != PortOutcome::failed && matches(scanned[i], p)) {
+                return i;
+            }
+        }
+        return kNone;
+    };
+    const auto entry_of = [&](const ScannedPort& s) -> const DmPortReport* {
+        const auto it = std::find_if(targeted.ports.begin(), targeted.ports.end(),
+                                     [&](const DmPortReport& p) { return p.lid == s.lid; });
+        return it != targeted.ports.end() ? &*it : nullptr;
+    };
+
+    // Which report each merged port comes from, in the merged order.
+    std::vector<std::pair<const DiscoveryReport*, const DmPortReport*>> order;
+    std::vector<bool> placed(scanned.size(), false);
+    std::unordered_set<Lid> settled;  // ports whose earlier problems no longer hold
+    for (const auto& s : scanned) {
+        if (s.outcome != PortOutcome::failed && s.lid != 0) {
+            settled.insert(s.lid);
+        }
+    }
+    for (const auto& port : previous.ports) {
+        const std::size_t hit = settled_match(port);
+        if (hit == kNone) {
+            order.emplace_back(&previous, &port);
+            continue;
+        }
+        settled.insert(port.lid);
+        if (scanned[hit].outcome == PortOutcome::present && !placed[hit]) {
+            placed[hit] = true;
+            if (const DmPortReport* entry = entry_of(scanned[hit])) {
+                order.emplace_back(&targeted, entry);
+            }
+        }
+    }
+    // A new port goes where the SA's table has it, when the previous ports show the table's
+    // order; at the end otherwise.
+    const TableKey key = table_key(previous.ports);
+    for (std::size_t i = 0; i < scanned.size(); ++i) {
+        if (scanned[i].outcome != PortOutcome::present || placed[i]) {
+            continue;
+        }
+        const DmPortReport* entry = entry_of(scanned[i]);
+        if (entry == nullptr) {
+            continue;
+        }
+        auto at = order.end();
+        if (key != TableKey::none) {
+            const std::uint64_t k = table_key_of(key, *entry);
+            at = std::find_if(order.begin(), order.end(), [&](const auto& placed_entry) {
+                return table_key_of(key, *placed_entry.second) > k;
+            });
+        }
+        order.insert(at, {&targeted, entry});
+    }
+
+    DiscoveryReport out;
+    for (const auto& [from, port] : order) {
+        out.ports.push_back(*port);
+        for (const auto& t : from->targets) {
+            if (t.lid == port->lid) {
+                out.targets.push_back(t);
+            }
+        }
+    }
+    const auto add_problems = [&out](const DiscoveryReport& from, auto keep) {
+        for (std::size_t i = 0; i < from.problems.size(); ++i) {
+            const Lid lid = i < from.problem_lids.size() ? from.problem_lids[i] : 0;
+            if (keep(lid, from.problems[i])) {
+                out.problems.push_back(from.problems[i]);
+                out.problem_lids.push_back(lid);
+            }
+        }
+    };
+    add_problems(previous,
+                 [&](Lid lid, const std::string&) { return lid == 0 || settled.count(lid) == 0; });
+    add_problems(targeted, [&](Lid, const std::string& text) {
+        return std::find(out.problems.begin(), out.problems.end(), text) == out.problems.end();
+    });
+    out.mask_match = previous.mask_match;
+    out.stats = targeted.stats;
+    out.stats.dm_ports = out.ports.size();
+    out.stats.dm_ports_cached = static_cast<std::size_t>(std::count_if(
+        out.ports.begin(), out.ports.end(), [](const DmPortReport& p) { return p.from_cache; }));
+    return out;
+}
+
 ScanOperation::~ScanOperation() = default;
 
 std::unique_ptr<ScanOperation> ScanOperation::start(mad::MadEndpoint& endpoint,
@@ -819,7 +1270,22 @@ std::unique_ptr<ScanOperation> ScanOperation::start(mad::MadEndpoint& endpoint,
     std::unique_ptr<ScanOperation> op(new ScanOperation());
     ScanOperation* self = op.get();
     op->scan_ =
-        std::make_unique<Scan>(endpoint, std::move(options), cache,
+        std::make_unique<Scan>(endpoint, std::move(options), cache, std::nullopt,
+                               [self, done = std::move(done)](Result<DiscoveryReport> result) {
+                                   self->finished_ = true;
+                                   done(std::move(result));
+                               });
+    op->scan_->start();
+    return op;
+}
+
+std::unique_ptr<ScanOperation> ScanOperation::start(mad::MadEndpoint& endpoint,
+                                                    DiscoveryOptions options, DiscoveryCache* cache,
+                                                    PortSelection ports, Done done) {
+    std::unique_ptr<ScanOperation> op(new ScanOperation());
+    ScanOperation* self = op.get();
+    op->scan_ =
+        std::make_unique<Scan>(endpoint, std::move(options), cache, std::move(ports),
                                [self, done = std::move(done)](Result<DiscoveryReport> result) {
                                    self->finished_ = true;
                                    done(std::move(result));
@@ -834,16 +1300,33 @@ void ScanOperation::cancel(const std::string& why) {
     }
 }
 
-Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
-                                 DiscoveryCache* cache) {
+namespace {
+
+template <class Start>
+Result<DiscoveryReport> run_scan(mad::MadEndpoint& endpoint, Start start) {
     std::optional<Result<DiscoveryReport>> result;
-    auto op = ScanOperation::start(endpoint, options, cache,
-                                   [&result](Result<DiscoveryReport> r) { result = std::move(r); });
+    auto op = start([&result](Result<DiscoveryReport> r) { result = std::move(r); });
     endpoint.loop().run_until([&result] { return result.has_value(); });
     if (!result) {
         return fail(Errc::internal, "discovery stopped before its requests completed");
     }
     return std::move(*result);
+}
+
+}  // namespace
+
+Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
+                                 DiscoveryCache* cache) {
+    return run_scan(endpoint, [&](ScanOperation::Done done) {
+        return ScanOperation::start(endpoint, options, cache, std::move(done));
+    });
+}
+
+Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
+                                 const PortSelection& ports, DiscoveryCache* cache) {
+    return run_scan(endpoint, [&](ScanOperation::Done done) {
+        return ScanOperation::start(endpoint, options, cache, ports, std::move(done));
+    });
 }
 
 }  // namespace srpadm::discovery

@@ -141,6 +141,20 @@ std::string describe(const TrapEvent& event) {
     return text;
 }
 
+PortSelection ports_named_by(const TrapEvent& event) {
+    PortSelection ports;
+    if (const auto* in = std::get_if<wire::GidInService>(&event.details)) {
+        ports.gids.push_back(in->gid);
+    } else if (const auto* out = std::get_if<wire::GidOutOfService>(&event.details)) {
+        ports.gids.push_back(out->gid);
+    } else if (const auto* changes = std::get_if<wire::LocalChanges>(&event.details)) {
+        ports.lids.push_back(changes->lid);
+    } else if (const auto* image = std::get_if<wire::SystemImageGuidChanged>(&event.details)) {
+        ports.lids.push_back(image->lid);
+    }
+    return ports;
+}
+
 struct TrapSubscriber::Batch {
     bool subscribe = true;
     std::vector<SubscriptionResult> results;

@@ -17,6 +17,12 @@
 // the SA's capabilities, each DM port's GID and shared P_Keys, and each IOUnit's controllers
 // and services keyed by its ChangeID, so a rescan of an unchanged fabric costs one SA query
 // (the DM port table) and one IOUnitInfo per DM port.
+//
+// A targeted scan (PortSelection) looks at the ports an SA Report named and nothing else: a
+// LID is checked with one PortInfoRecord Get (is it still a DM port?), a GID is first
+// resolved with one PathRecord per local P_Key by DGID; then the port is walked as above. No
+// ClassPortInfo and no DM port table: with the cache, a port that did not change costs one
+// SA query and one IOUnitInfo. merge_targeted() puts its report into the last full one.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -39,6 +46,11 @@ struct DiscoveryOptions {
     QueueLimits limits;
     RetryPolicy retry;
     bool use_cache = true;
+    // Walk every IOC and its services again even when IOUnitInfo's ChangeID is the cached one
+    // (the port identities still come from the cache: no extra SA query). LIO's ib_srpt always
+    // answers ChangeID 1 (kernel drivers/infiniband/ulp/srpt/ib_srpt.c, srpt_get_iou()), so a
+    // reconfigured LIO target is otherwise never seen by a cached scan.
+    bool rewalk_iocs = false;
     // srp_daemon sends DM Set(ClassPortInfo) with our LID/GID as the trap address to target
     // ports with the Topspin OUI before walking them.
     bool topspin_class_port_info = true;
@@ -80,15 +92,68 @@ struct ScanStats {
     runtime::Duration elapsed{};
 };
 
+// The ports a targeted scan looks at, as SA Reports name them (ports_named_by() in
+// traps.hpp): by LID (traps 144 and 145, or a LID from an earlier report) and by GID (traps
+// 64 and 65). LID 0 is ignored; a port given twice (also by LID and by GID) is walked once.
+struct PortSelection {
+    std::vector<Lid> lids;
+    std::vector<Gid> gids;
+
+    bool empty() const { return lids.empty() && gids.empty(); }
+};
+
+enum class PortOutcome : std::uint8_t {
+    present,  // a DM port that shares a P_Key: its entry is in `ports`, its targets in `targets`
+    gone,     // no DM port there now: no such LID or GID, the DM bit clear, no path, no
+              // shared P_Key. Its earlier entry and targets are to be dropped.
+    failed,   // the SA's answer about it could not be had (see the problems): nothing is known,
+              // its earlier entry stands
+};
+
+// "present", "gone", "failed".
+std::string_view port_outcome_name(PortOutcome outcome);
+
+// One port a targeted scan was asked about, and what became of it.
+struct ScannedPort {
+    Lid lid = 0;             // as asked, or resolved from the GID; 0 when not known
+    std::optional<Gid> gid;  // as asked, or learnt (a present port's GID); nullopt when unknown
+    PortOutcome outcome = PortOutcome::failed;
+    std::string why;  // gone or failed: in words (printable ASCII)
+};
+
 struct DiscoveryReport {
     std::vector<model::Target> targets;  // in srp_daemon's order (see discovery.cpp)
     std::vector<DmPortReport> ports;     // DM ports in the SA's table order
     std::vector<std::string> problems;   // per-port failures, skipped services, bad records
-    bool mask_match = true;              // the SA supported the capability-mask query
+    // For each problem, the LID of the port it is about (0: about the whole scan), so that a
+    // merge can drop what is known no longer to hold.
+    std::vector<Lid> problem_lids;
+    bool mask_match = true;  // the SA supported the capability-mask query (targeted: as cached)
+    // A targeted scan: `scanned` lists every port asked about (in the order asked, LIDs first),
+    // `ports` and `targets` hold the present ones only.
+    bool targeted = false;
+    std::vector<ScannedPort> scanned;
     ScanStats stats;
 
     bool complete() const { return problems.empty(); }
 };
+
+// The view a full scan would give after a targeted one: `previous` (a full report, or an
+// earlier merge) with every port `targeted` scanned replaced by what it found.
+//
+// A scanned port matches the previous entries with its LID or its GID (a port that came back
+// at another LID replaces its old entry). Present: its new entry takes the place of the first
+// one it matches (the previous order is the SA's table order, the order a full scan lists the
+// ports in); a port that matches none goes where the SA's table has it, judged by its port
+// GUID when the previous ports are in GUID order (OpenSM's order, see discovery.cpp), and at
+// the end when they are in no order that tells; gone: the entries it matches are
+// dropped; failed: they stay as they were. Targets follow their ports (a port's targets are
+// the ones with its LID, in its report's order), so the merged targets are in the order a
+// full scan gives them. Problems: the previous ones about ports the targeted scan settled are
+// dropped, its own are added. mask_match is the previous one; stats are the targeted scan's,
+// with dm_ports and dm_ports_cached counted over the merged ports. A full `targeted` report
+// replaces `previous` whole.
+DiscoveryReport merge_targeted(const DiscoveryReport& previous, const DiscoveryReport& targeted);
 
 // Answers kept between scans of one local port. Drop them on the events that change them
 // (see the daemon): everything on an SM change or client reregistration; the port entries on
@@ -120,6 +185,8 @@ class DiscoveryCache {
         iou.clear();
     }
     void forget_lid(Lid lid);
+    // Every port entry with this port GUID, and its IOUnit's.
+    void forget_guid(Guid guid);
 };
 
 // The id_ext of an "SRP.T10:<id_ext>" service name, read as srp_daemon reads it (sscanf
@@ -142,6 +209,12 @@ class ScanOperation {
     static std::unique_ptr<ScanOperation> start(mad::MadEndpoint& endpoint,
                                                 DiscoveryOptions options, DiscoveryCache* cache,
                                                 Done done);
+    // Starts a targeted scan of `ports` only (see PortSelection), with the same rules for
+    // `done`. It fails as a full scan does for the local port and when cancelled; an SA that
+    // does not answer about a port makes that port `failed` (a problem in the report).
+    static std::unique_ptr<ScanOperation> start(mad::MadEndpoint& endpoint,
+                                                DiscoveryOptions options, DiscoveryCache* cache,
+                                                PortSelection ports, Done done);
     // Destroying an unfinished scan stops it without calling `done`; answers still in flight
     // are dropped when they come.
     ~ScanOperation();
@@ -166,5 +239,8 @@ class ScanOperation {
 // running elsewhere): ScanOperation for a caller that has nothing else to do.
 Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
                                  DiscoveryCache* cache = nullptr);
+// The same for a targeted scan of `ports`.
+Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
+                                 const PortSelection& ports, DiscoveryCache* cache = nullptr);
 
 }  // namespace srpadm::discovery

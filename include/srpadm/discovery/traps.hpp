@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include <srpadm/discovery/discovery.hpp>
 #include <srpadm/discovery/mad_queue.hpp>
 #include <srpadm/mad/endpoint.hpp>
 #include <srpadm/model/port.hpp>
@@ -95,6 +96,14 @@ struct TrapEvent {
 // One line about the event, e.g. "trap 64 (GID in service) from LID 0x0001: GID
 // fe80000000000000000002c90300b00021". Numbers only: nothing from the wire is copied as text.
 std::string describe(const TrapEvent& event);
+
+// The port a Report is about, for a targeted scan (ScanOperation::start with a
+// PortSelection): the GID of traps 64 and 65, the LID of traps 144 and 145; empty for any
+// other notice. rdma-core srp_daemon (srp_daemon/srp_handle_traps.c, get_trap_notices())
+// queues the GID of trap 64, and the LID of trap 144 only when its new capability mask has
+// IsDM; srpadm also rescans on 65 and 145, and on 144 whatever the mask, so that a port that
+// left or stopped its target is seen to go.
+PortSelection ports_named_by(const TrapEvent& event);
 
 using TrapHandler = std::function<void(const TrapEvent&)>;
 

@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
     ctx.ports = srpadm::cli::real_ports();
     ctx.daemon_platform = [](srpadm::ops::Session& session, const std::string& /*sysfs_root*/)
         -> srpadm::Result<std::unique_ptr<srpadm::daemon::Platform>> {
-        return std::make_unique<srpadm::daemon::HostPlatform>(session.sysfs());
+        return std::make_unique<srpadm::daemon::HostPlatform>(session.loop(), session.sysfs());
     };
     CLI::App app{"srpadm - find SRP targets on InfiniBand and RoCE fabrics and connect to them",
                  "srpadm"};

@@ -38,9 +38,19 @@ namespace {
 
 // How a port's next scan is to be made.
 struct ScanWish {
-    bool wanted = false;
+    bool wanted = false;     // a scan of the whole fabric
     bool full_walk = false;  // walk every IOC again, whatever its ChangeID
+    // Without `wanted`: only these ports, as SA Reports named them (a targeted scan, merged
+    // into the last full report).
+    discovery::PortSelection ports;
 };
+
+ScanWish full_scan(bool full_walk = false) {
+    ScanWish w;
+    w.wanted = true;
+    w.full_walk = full_walk;
+    return w;
+}
 
 // A target as the kernel tells logins apart on one local port: id_ext, ioc_guid,
 // initiator_ext (srp_conn_unique() in drivers/infiniband/ulp/srp/ib_srp.c).
@@ -76,6 +86,8 @@ class Daemon::Port {
 
     void open();
     void close();
+    // After the device failed: open again later, slower each time, until it works.
+    void arm_reopen();
     void scan(ScanWish wish);
     void reconcile();
     void stop(std::function<void()> done);
@@ -131,6 +143,8 @@ class Daemon::Port {
     std::string last_problem_;  // logged once until it changes
     runtime::EventLoop::TimerId rescan_timer_ = 0;
     runtime::EventLoop::TimerId subscribe_timer_ = 0;
+    runtime::EventLoop::TimerId reopen_timer_ = 0;
+    unsigned reopen_failures_ = 0;
     std::map<std::string, Target> targets_;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
@@ -169,7 +183,7 @@ void Daemon::Port::open() {
                up_ ? "serving the port" : "serving the port; waiting for it to be ACTIVE");
     if (up_) {
         subscribe();
-        scan(ScanWish{true, false});
+        scan(full_scan());
     }
     arm_rescan();
 }
@@ -181,7 +195,7 @@ void Daemon::Port::close() {
         endpoint_->set_port_event_handler({});
     }
     endpoint_.reset();
-    for (auto* timer : {&rescan_timer_, &subscribe_timer_}) {
+    for (auto* timer : {&rescan_timer_, &subscribe_timer_, &reopen_timer_}) {
         if (*timer != 0) {
             loop().cancel(*timer);
             *timer = 0;
@@ -192,6 +206,23 @@ void Daemon::Port::close() {
     }
     up_ = false;
     subscribed_ = false;
+}
+
+void Daemon::Port::arm_reopen() {
+    if (d_.stopping_ || endpoint_) {
+        return;
+    }
+    ++reopen_failures_;
+    reopen_timer_ =
+        loop().after(retry_delay(d_.options_.scan_retry, reopen_failures_, d_.rng_), [this] {
+            reopen_timer_ = 0;
+            open();
+            if (endpoint_) {
+                reopen_failures_ = 0;
+            } else {
+                arm_reopen();
+            }
+        });
 }
 
 void Daemon::Port::on_port_event(const mad::PortEvent& event) {
@@ -220,6 +251,19 @@ void Daemon::Port::on_port_event(const mad::PortEvent& event) {
         case mad::PortEventKind::gid_change:
         case mad::PortEventKind::client_reregister:
             break;
+        case mad::PortEventKind::device_fatal:
+            // The HCA needs a reset (or its driver a reload): nothing on it works until it
+            // comes back. Drop the endpoint (not from inside its own handler) and try again.
+            log().error(label_, "",
+                        "the device reported a fatal error: the port is closed and opened "
+                        "again once the device is back");
+            loop().post([this, token = std::weak_ptr<int>(alive_)] {
+                if (!token.expired()) {
+                    close();
+                    arm_reopen();
+                }
+            });
+            return;
     }
     if (!up_) {
         return;
@@ -228,17 +272,23 @@ void Daemon::Port::on_port_event(const mad::PortEvent& event) {
     // reregistration request) or addresses us anew (a LID change): subscribe again.
     subscribe();
     if (event.kind != mad::PortEventKind::client_reregister) {
-        scan(ScanWish{true, false});
+        scan(full_scan());
     }
 }
 
 void Daemon::Port::on_trap(const discovery::TrapEvent& event) {
     ++d_.counters_.reports;
     log().info(label_, "", discovery::describe(event));
-    if (event.trap_number == wire::trap::gid_out_of_service) {
-        return;  // the kernel keeps its hosts and reconnects them when the port comes back
+    // Only the port the Report names changed: look at it alone (one SA query and one
+    // IOUnitInfo when its I/O unit did not change), unless there is no full report to merge
+    // into yet. A port that went (trap 65, or 144 without IsDM) drops out of the report; the
+    // kernel keeps its hosts and reconnects them if it comes back.
+    ScanWish wish;
+    wish.ports = discovery::ports_named_by(event);
+    if (wish.ports.empty() || !report_) {
+        wish = full_scan();
     }
-    scan(ScanWish{true, false});
+    scan(std::move(wish));
 }
 
 void Daemon::Port::subscribe() {
@@ -284,8 +334,12 @@ void Daemon::Port::subscribe() {
 }
 
 void Daemon::Port::scan(ScanWish wish) {
-    pending_.wanted = true;
+    pending_.wanted = pending_.wanted || wish.wanted;
     pending_.full_walk = pending_.full_walk || wish.full_walk;
+    auto& lids = pending_.ports.lids;
+    auto& gids = pending_.ports.gids;
+    lids.insert(lids.end(), wish.ports.lids.begin(), wish.ports.lids.end());
+    gids.insert(gids.end(), wish.ports.gids.begin(), wish.ports.gids.end());
     if (!scan_ && up_ && endpoint_ && !d_.stopping_) {
         start_scan();
     }
@@ -297,14 +351,20 @@ void Daemon::Port::start_scan() {
     if (wish.full_walk) {
         cache_.iou.clear();  // keep the ports' identities (no SA query), walk every IOC again
     }
+    auto done = [this, token = std::weak_ptr<int>(alive_)](Result<discovery::DiscoveryReport> r) {
+        if (!token.expired()) {
+            scan_done(std::move(r));
+        }
+    };
+    if (!wish.wanted && report_) {
+        ++d_.counters_.targeted_scans;
+        scan_ = discovery::ScanOperation::start(*endpoint_, d_.options_.discovery, &cache_,
+                                                wish.ports, std::move(done));
+        return;
+    }
     ++d_.counters_.scans;
-    scan_ = discovery::ScanOperation::start(
-        *endpoint_, d_.options_.discovery, &cache_,
-        [this, token = std::weak_ptr<int>(alive_)](Result<discovery::DiscoveryReport> r) {
-            if (!token.expired()) {
-                scan_done(std::move(r));
-            }
-        });
+    scan_ = discovery::ScanOperation::start(*endpoint_, d_.options_.discovery, &cache_,
+                                            std::move(done));
 }
 
 void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
@@ -322,7 +382,7 @@ void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
             const auto delay = retry_delay(d_.options_.scan_retry, scan_failures_, d_.rng_);
             loop().after(delay, [this, token = std::weak_ptr<int>(alive_)] {
                 if (!token.expired()) {
-                    scan(ScanWish{true, false});
+                    scan(full_scan());
                 }
             });
         }
@@ -337,13 +397,18 @@ void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
     for (const auto& p : result->problems) {
         log().debug(label_, "", p);
     }
-    log().debug(label_, "",
-                fmt::format("scan: {} target(s) on {} DM port(s), {} SA and {} DM request(s)",
-                            result->targets.size(), result->stats.dm_ports,
-                            result->stats.sa_requests, result->stats.dm_requests));
-    report_ = std::move(*result);
+    log().debug(
+        label_, "",
+        fmt::format("{}: {} target(s) on {} DM port(s), {} SA and {} DM request(s)",
+                    result->targeted ? "targeted scan" : "scan", result->targets.size(),
+                    result->stats.dm_ports, result->stats.sa_requests, result->stats.dm_requests));
+    if (result->targeted && report_) {
+        report_ = discovery::merge_targeted(*report_, *result);
+    } else {
+        report_ = std::move(*result);
+    }
     reconcile();
-    if (pending_.wanted && up_ && !d_.stopping_) {
+    if ((pending_.wanted || !pending_.ports.empty()) && up_ && !d_.stopping_) {
         start_scan();  // what came in while this scan ran: one scan for all of it
     }
 }
@@ -356,7 +421,7 @@ void Daemon::Port::arm_rescan() {
         rescan_timer_ = 0;
         ++periodic_;
         const unsigned every = std::max(1U, d_.options_.full_walk_every);
-        scan(ScanWish{true, periodic_ % every == 0});
+        scan(full_scan(periodic_ % every == 0));
         arm_rescan();
     });
 }
@@ -588,7 +653,7 @@ void Daemon::Port::login_done(const std::string& key, const ops::TargetOutcome& 
 void Daemon::Port::stop(std::function<void()> done) {
     scan_.reset();
     pending_ = ScanWish{};
-    for (auto* timer : {&rescan_timer_, &subscribe_timer_}) {
+    for (auto* timer : {&rescan_timer_, &subscribe_timer_, &reopen_timer_}) {
         if (*timer != 0) {
             loop().cancel(*timer);
             *timer = 0;
@@ -806,7 +871,7 @@ void Daemon::reload() {
 
 void Daemon::rescan() {
     for (auto& [name, port] : ports_) {
-        port->scan(ScanWish{true, true});
+        port->scan(full_scan(true));
     }
 }
 

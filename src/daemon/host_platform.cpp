@@ -7,7 +7,40 @@
 
 namespace srpadm::daemon {
 
-HostPlatform::HostPlatform(host::Sysfs sysfs) : sysfs_(std::move(sysfs)) {}
+std::optional<KernelEvent> kernel_event_of(const host::Uevent& event) {
+    const bool add = event.action == host::UeventAction::add;
+    if (!add && event.action != host::UeventAction::remove) {
+        return std::nullopt;
+    }
+    KernelEvent out;
+    if (event.subsystem == "infiniband_mad") {
+        // umad<N>: on remove its ibdev and port files are gone; the daemon compares the ports
+        // sysfs still shows with the ones it serves.
+        out.kind = add ? KernelEvent::Kind::port_added : KernelEvent::Kind::port_removed;
+        if (event.ibdev && event.port) {
+            out.port = PortName{*event.ibdev, *event.port};
+        }
+        return out;
+    }
+    if (event.subsystem == "infiniband_srp") {
+        out.kind = add ? KernelEvent::Kind::srp_port_added : KernelEvent::Kind::srp_port_removed;
+        if (event.ibdev && event.port) {
+            out.port = PortName{*event.ibdev, *event.port};
+        }
+        return out;
+    }
+    if (event.subsystem == "scsi_host" || (event.subsystem == "srp_remote_ports" && !add)) {
+        out.kind = add ? KernelEvent::Kind::host_added : KernelEvent::Kind::host_removed;
+        out.host = event.sysname;
+        return out;
+    }
+    return std::nullopt;
+}
+
+HostPlatform::HostPlatform(runtime::EventLoop& loop, host::Sysfs sysfs)
+    : loop_(loop), sysfs_(std::move(sysfs)) {}
+
+HostPlatform::~HostPlatform() = default;
 
 std::vector<PortName> HostPlatform::ports() {
     std::vector<PortName> out;
@@ -24,8 +57,19 @@ std::vector<PortName> HostPlatform::ports() {
 }
 
 Result<void> HostPlatform::watch(std::function<void(const KernelEvent&)> handler) {
-    handler_ = std::move(handler);
-    return fail(Errc::unsupported, "no uevent monitor");
+    host::UeventMonitorOptions options;
+    options.subsystems.assign(host::kSrpUeventSubsystems.begin(), host::kSrpUeventSubsystems.end());
+    auto monitor = host::UeventMonitor::open(
+        loop_, options, [handler = std::move(handler)](const host::Uevent& event) {
+            if (const auto e = kernel_event_of(event)) {
+                handler(*e);
+            }
+        });
+    if (!monitor) {
+        return Unexpected(monitor.error());
+    }
+    monitor_ = std::move(*monitor);
+    return {};
 }
 
 std::optional<pid_t> HostPlatform::srp_daemon_on(const PortName& port) {

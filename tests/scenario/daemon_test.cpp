@@ -303,10 +303,24 @@ TEST(Daemon, ATargetBackBeforeDevLossIsTheKernelsToReconnect) {
     h.run_to(30s);
     ASSERT_EQ(h.kernel().hosts_added, 3U);
     const auto logins = h.daemon().counters().logins_ok;
+    const auto full_scans = h.daemon().counters().scans;
     const auto storage1 = port_of(h.fabric(), "storage1 mlx5_0", 1);
     h.event_at(60s, target_change(storage1, false));
+    h.run_to(61s);
+    // Trap 144 named the port: each local port looked at it alone, and its targets left the
+    // report while the kernel keeps their hosts.
+    EXPECT_EQ(h.daemon().counters().scans, full_scans);
+    EXPECT_EQ(h.daemon().counters().targeted_scans, 2U);
+    for (const auto& p : h.daemon().ports()) {
+        EXPECT_EQ(p.targets, 1U) << p.port.str();
+    }
+    EXPECT_EQ(h.target(kPort1, kId1)->phase, TargetPhase::connected);
     h.event_at(90s, target_change(storage1, true));
     h.run_to(400s);
+    EXPECT_EQ(h.daemon().counters().targeted_scans, 4U);
+    for (const auto& p : h.daemon().ports()) {
+        EXPECT_EQ(p.targets, 2U) << p.port.str();
+    }
     // The remote ports went blocked and came back through the kernel's own reconnect: the
     // daemon logged nothing in again, and no SCSI host came or went.
     EXPECT_EQ(h.kernel().hosts_added, 3U);
@@ -437,6 +451,71 @@ TEST(Daemon, ALoginTheAdminDisconnectedIsLeftAlone) {
     h.daemon().reload();
     h.run_to(660s);
     EXPECT_EQ(h.hosts_on(kPort2).size(), 1U) << h.log();
+}
+
+// kFabric with `lines` added to storage1's target block.
+std::string with_storage1(std::string_view lines) {
+    std::string text(kFabric);
+    const std::string block = "target \"storage1 mlx5_0\"/1\n";
+    text.insert(text.find(block) + block.size(), lines);
+    return text;
+}
+
+TEST(Daemon, AHostThatVanishesAfterTheWriteIsLoggedInAgain) {
+    const std::string fabric = with_storage1("    login-vanish 1\n");
+    DaemonHost h(fabric);
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    // The first login to storage1 (through whichever port came first) lost its SCSI host
+    // right after the write, as after a failed SCSI scan; the retry made it.
+    EXPECT_EQ(h.kernel().vanished, 1U);
+    EXPECT_EQ(h.kernel().hosts_added, 4U);
+    EXPECT_EQ(h.hosts_on(kPort1).size(), 2U) << h.log();
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 1U);
+    EXPECT_EQ(h.target(kPort1, kId1)->phase, TargetPhase::connected);
+    EXPECT_EQ(h.target(kPort2, kId1)->phase, TargetPhase::connected);
+    h.run_to(600s);
+    EXPECT_EQ(h.kernel().hosts_added, 4U);
+}
+
+TEST(Daemon, ASlowLoginHoldsBackNeitherScansNorTheOtherPort) {
+    // Logins to storage1 block for 40 s in the kernel (path lookup, CM, SCSI scan).
+    const std::string fabric = with_storage1("    login-delay 40s\n");
+    DaemonHost h(fabric);
+    ASSERT_TRUE(h.start());
+    h.run_to(5s);
+    EXPECT_EQ(h.target(kPort1, kId1)->phase, TargetPhase::connecting);
+    EXPECT_EQ(h.target(kPort2, kId1)->phase, TargetPhase::connecting);
+    // The loop is free: a rescan of both ports runs and finishes meanwhile.
+    const auto scans = h.daemon().counters().scans;
+    h.daemon().rescan();
+    h.run_to(10s);
+    EXPECT_EQ(h.daemon().counters().scans, scans + 2);
+    EXPECT_EQ(h.kernel().hosts_added, 0U);
+    // Both ports' logins were written side by side (one lane per port): both done at ~40 s,
+    // then storage2's on port 1, which the kernel queued behind storage1's (one add_target at
+    // a time per port).
+    h.run_to(45s);
+    EXPECT_EQ(h.hosts_on(kPort2).size(), 1U) << h.log();
+    EXPECT_EQ(h.kernel().hosts_added, 3U) << h.log();
+    EXPECT_EQ(h.target(kPort1, kId1)->phase, TargetPhase::connected);
+}
+
+TEST(Daemon, APKeyTableChangeDropsThePortsCacheAndRescans) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    const auto sa_before = h.fabric().stats().sa.requests;
+    const auto scans = h.daemon().counters().scans;
+    sim::PKeyTableChange change;
+    change.port = port_of(h.fabric(), "host1 mlx5_0", 1);
+    change.pkeys = {0xffff, 0x8001};
+    h.event_at(60s, change);
+    h.run_to(90s);
+    // A full scan with nothing cached: the DM port table and both ports' records again.
+    EXPECT_EQ(h.daemon().counters().scans, scans + 1);
+    EXPECT_GE(h.fabric().stats().sa.requests - sa_before, 3U);
+    EXPECT_EQ(h.kernel().hosts_added, 3U);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <srpadm/daemon/host_platform.hpp>
 #include <srpadm/daemon/retry.hpp>
 #include <srpadm/ops/run_dir.hpp>
 
@@ -171,6 +172,52 @@ TEST(Retry, VerdictsFollowTheKernelsAnswer) {
     EXPECT_EQ(daemon::verdict(r), daemon::Verdict::retry);
     r.state = host::ConnectState::timed_out;
     EXPECT_EQ(daemon::verdict(r), daemon::Verdict::retry);
+}
+
+host::Uevent uevent(host::UeventAction action, std::string subsystem, std::string sysname) {
+    host::Uevent e;
+    e.action = action;
+    e.subsystem = std::move(subsystem);
+    e.sysname = std::move(sysname);
+    e.devpath = "/devices/x/" + e.sysname;
+    return e;
+}
+
+TEST(HostPlatform, UeventsBecomeTheKernelEventsTheDaemonFollows) {
+    using K = daemon::KernelEvent::Kind;
+    using A = host::UeventAction;
+    auto umad = uevent(A::add, "infiniband_mad", "umad0");
+    umad.ibdev = "mlx5_0";
+    umad.port = 1;
+    auto e = daemon::kernel_event_of(umad);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->kind, K::port_added);
+    EXPECT_EQ(e->port, (daemon::PortName{"mlx5_0", 1}));
+    // On remove the umad device's files are gone: no port, still an event.
+    e = daemon::kernel_event_of(uevent(A::remove, "infiniband_mad", "umad0"));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->kind, K::port_removed);
+    EXPECT_TRUE(e->port.device.empty());
+    auto srp = uevent(A::add, "infiniband_srp", "srp-mlx5_0-1");
+    srp.ibdev = "mlx5_0";
+    srp.port = 1;
+    e = daemon::kernel_event_of(srp);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->kind, K::srp_port_added);
+    e = daemon::kernel_event_of(uevent(A::remove, "scsi_host", "host7"));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->kind, K::host_removed);
+    EXPECT_EQ(e->host, "host7");
+    e = daemon::kernel_event_of(uevent(A::add, "scsi_host", "host8"));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->kind, K::host_added);
+    e = daemon::kernel_event_of(uevent(A::remove, "srp_remote_ports", "port-7:1"));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->kind, K::host_removed);
+    // Not followed: a remote port's add (its host's add says it), changes, other subsystems.
+    EXPECT_FALSE(daemon::kernel_event_of(uevent(A::add, "srp_remote_ports", "port-7:1")));
+    EXPECT_FALSE(daemon::kernel_event_of(uevent(A::change, "scsi_host", "host7")));
+    EXPECT_FALSE(daemon::kernel_event_of(uevent(A::add, "net", "eth0")));
 }
 
 }  // namespace

@@ -717,8 +717,10 @@ Daemon::Daemon(ops::Session& session, Platform& platform, DaemonOptions options,
 
 Daemon::~Daemon() {
     ports_.clear();
-    if (audit_timer_ != 0) {
-        session_.loop().cancel(audit_timer_);
+    for (auto* timer : {&audit_timer_, &reconcile_timer_}) {
+        if (*timer != 0) {
+            session_.loop().cancel(*timer);
+        }
     }
 }
 
@@ -800,7 +802,14 @@ void Daemon::on_kernel_event(const KernelEvent& event) {
         case KernelEvent::Kind::srp_port_removed:
         case KernelEvent::Kind::host_added:
         case KernelEvent::Kind::host_removed:
-            reconcile_all();
+            // Each reconcile reads every SRP host in sysfs; a burst of hosts coming or going
+            // (the daemon's own logins, an HCA going away) is one reconcile, a second later.
+            if (reconcile_timer_ == 0 && !stopping_) {
+                reconcile_timer_ = session_.loop().after(kKernelEventCoalescing, [this] {
+                    reconcile_timer_ = 0;
+                    reconcile_all();
+                });
+            }
             return;
     }
 }
@@ -881,9 +890,11 @@ void Daemon::stop(std::function<void()> done) {
     }
     stopping_ = true;
     stop_done_ = std::move(done);
-    if (audit_timer_ != 0) {
-        session_.loop().cancel(audit_timer_);
-        audit_timer_ = 0;
+    for (auto* timer : {&audit_timer_, &reconcile_timer_}) {
+        if (*timer != 0) {
+            session_.loop().cancel(*timer);
+            *timer = 0;
+        }
     }
     stop_pending_ = ports_.size() + 1;
     for (auto& [name, port] : ports_) {

@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <climits>
+#include <ctime>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <system_error>
@@ -46,10 +48,35 @@ unsigned from_epoll(std::uint32_t events) {
 }
 
 // epoll_wait counts whole milliseconds: round up, so the loop never wakes just before a timer
-// and spins on a zero timeout until it is due.
+// and spins on a zero timeout until it is due. Only where epoll_pwait2 is missing.
 int timeout_ms(Duration left) {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();
     return static_cast<int>(std::clamp<long long>(ms, 1, INT_MAX));
+}
+
+// Waits in epoll_pwait2 (Linux 5.11; nanoseconds, so a timer 200 us away is not rounded up to
+// a millisecond), or epoll_wait where the kernel lacks it. `timeout` < 0: no limit.
+int epoll_for(int fd, epoll_event* events, int max, Duration timeout) {
+    static std::atomic<bool> no_pwait2{false};
+    if (!no_pwait2.load(std::memory_order_relaxed)) {
+        timespec ts{};
+        const timespec* limit = nullptr;
+        if (timeout >= Duration::zero()) {
+            const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+            ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+            ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+            limit = &ts;
+        }
+        const int n = epoll_pwait2(fd, events, max, limit, nullptr);
+        if (n >= 0 || errno != ENOSYS) {
+            return n;
+        }
+        no_pwait2.store(true, std::memory_order_relaxed);
+    }
+    const int ms = timeout < Duration::zero()    ? -1
+                   : timeout == Duration::zero() ? 0
+                                                 : timeout_ms(timeout);
+    return epoll_wait(fd, events, max, ms);
 }
 
 [[noreturn]] void fail(const char* what) {
@@ -201,15 +228,15 @@ bool EventLoop::unwatch(WatchId id) {
 }
 
 // Waits in epoll_wait with mutex_ released, then records what it read.
-void EventLoop::poll(std::unique_lock<std::mutex>& lock, int timeout_ms) {
+void EventLoop::poll(std::unique_lock<std::mutex>& lock, Duration timeout) {
     tasks_since_poll_ = 0;
-    const bool sleeps = timeout_ms != 0;
+    const bool sleeps = timeout != Duration::zero();
     sleeping_ = sleeps;
     lock.unlock();
     std::array<epoll_event, kMaxEvents> events{};
     // EINTR (a signal handler ran; epoll_wait is never restarted, see signal(7)) returns -1:
     // the caller looks at the state again.
-    const int n = epoll_wait(epoll_fd_, events.data(), kMaxEvents, timeout_ms);
+    const int n = epoll_for(epoll_fd_, events.data(), kMaxEvents, timeout);
     lock.lock();
     sleeping_ = false;
     if (sleeps) {
@@ -270,23 +297,23 @@ bool EventLoop::wait(std::unique_lock<std::mutex>& lock) {
         }
         // Only an fd or another thread can make progress now: wait in real time, whatever
         // the clock.
-        poll(lock, -1);
+        poll(lock, Duration(-1));
         return true;
     }
     if (virtual_clock_ == nullptr) {
-        poll(lock, timeout_ms(timers_.begin()->first.first - clock_.now()));
+        poll(lock, std::max(timers_.begin()->first.first - clock_.now(), Duration(1)));
         return true;
     }
     if (holds_ > 0) {
         const auto real_now = std::chrono::steady_clock::now();
         const auto grace_end = grace_start_ + hold_grace_;
         if (real_now < grace_end) {
-            poll(lock, timeout_ms(grace_end - real_now));
+            poll(lock, std::max<Duration>(grace_end - real_now, Duration(1)));
             return true;
         }
     }
     if (!watches_.empty()) {
-        poll(lock, 0);
+        poll(lock, Duration::zero());
         // Another thread may have posted, stopped or cancelled while the mutex was free.
         if (ready_next_ < ready_.size() || !posted_.empty() || stop_ || timers_.empty()) {
             return true;
@@ -316,7 +343,7 @@ bool EventLoop::run_one(std::unique_lock<std::mutex>& lock) {
             continue;
         }
         if (!watches_.empty() && tasks_since_poll_ >= kTasksBetweenPolls) {
-            poll(lock, 0);
+            poll(lock, Duration::zero());
             continue;
         }
         if (!posted_.empty()) {

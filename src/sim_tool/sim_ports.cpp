@@ -47,7 +47,7 @@ class SimPorts final : public ops::MadPorts {
 
 }  // namespace
 
-PortsFactory simulated_ports(std::shared_ptr<sim::WriterSlot> daemon_writer) {
+PortsFactory simulated_ports(const std::shared_ptr<sim::WriterSlot>& daemon_writer) {
     return [daemon_writer](const DiscoverySourceArgs& args, runtime::EventLoop& loop,
                            const std::string& sysfs_root,
                            PortUse use) -> Result<std::unique_ptr<ops::MadPorts>> {

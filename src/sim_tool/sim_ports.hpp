@@ -15,7 +15,7 @@ namespace srpadm::cli {
 // daemon runs it in real time on the session's loop, on a simulated host laid out under
 // --sysfs-root (sim/host.hpp) whose stand-in ib_srp takes the writes through `daemon_writer`
 // (the daemon session's writer).
-PortsFactory simulated_ports(std::shared_ptr<sim::WriterSlot> daemon_writer);
+PortsFactory simulated_ports(const std::shared_ptr<sim::WriterSlot>& daemon_writer);
 
 // The daemon's platform on the simulated fabric: its initiator ports, and the stand-in ib_srp's
 // events.

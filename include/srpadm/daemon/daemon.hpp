@@ -156,6 +156,9 @@ struct Counters {
     std::uint64_t kernel_events = 0;
 };
 
+// How long kernel events about SCSI hosts are gathered before one reconcile.
+inline constexpr runtime::Duration kKernelEventCoalescing = std::chrono::seconds(1);
+
 class Daemon {
   public:
     Daemon(ops::Session& session, Platform& platform, DaemonOptions options,
@@ -207,6 +210,7 @@ class Daemon {
     std::map<PortName, std::unique_ptr<Port>> ports_;
     Counters counters_;
     std::minstd_rand rng_;
+    runtime::EventLoop::TimerId reconcile_timer_ = 0;
     runtime::EventLoop::TimerId audit_timer_ = 0;
     bool stopping_ = false;
     std::size_t stop_pending_ = 0;

@@ -119,7 +119,7 @@ class EventLoop {
     bool run_ready_io(std::unique_lock<std::mutex>& lock);
     void run_task(std::unique_lock<std::mutex>& lock, Task task);
     bool wait(std::unique_lock<std::mutex>& lock);
-    void poll(std::unique_lock<std::mutex>& lock, int timeout_ms);
+    void poll(std::unique_lock<std::mutex>& lock, Duration timeout);  // < 0: no limit
     void wake_locked();
     void start_run();
 

@@ -66,6 +66,17 @@ std::optional<std::string> srp_id_ext(const wire::ServiceEntry& entry) {
 
 namespace {
 
+// Puts the shared P_Keys in local table order, whatever order the PathRecord answers came in.
+void in_local_order(const std::vector<PKey>& local, std::vector<PKey>& shared) {
+    std::vector<PKey> ordered;
+    for (const PKey p : local) {
+        if (std::find(shared.begin(), shared.end(), p) != shared.end()) {
+            ordered.push_back(p);
+        }
+    }
+    shared = std::move(ordered);
+}
+
 using mad::MadAddress;
 using mad::MadBuffer;
 using mad::MadResult;
@@ -587,14 +598,7 @@ void Scan::on_path(std::size_t index, PKey pkey, const MadResult& result) {
     if (--port.path_pending != 0) {
         return;
     }
-    // Keep the shared P_Keys in local table order, whatever order the answers came in.
-    std::vector<PKey> ordered;
-    for (const PKey p : local_pkeys_) {
-        if (std::find(port.shared.begin(), port.shared.end(), p) != port.shared.end()) {
-            ordered.push_back(p);
-        }
-    }
-    port.shared = std::move(ordered);
+    in_local_order(local_pkeys_, port.shared);
     for (auto& f : port.path_failures) {
         problem(port, fmt::format("{}: {}", lid_name(port.lid), f));
     }
@@ -794,13 +798,7 @@ void Scan::on_gid_path(std::size_t index, PKey pkey, const MadResult& result) {
     if (--port.path_pending != 0) {
         return;
     }
-    std::vector<PKey> ordered;
-    for (const PKey p : local_pkeys_) {
-        if (std::find(port.shared.begin(), port.shared.end(), p) != port.shared.end()) {
-            ordered.push_back(p);
-        }
-    }
-    port.shared = std::move(ordered);
+    in_local_order(local_pkeys_, port.shared);
     const std::string name =
         port.lid != 0 ? fmt::format("{} ({})", lid_name(port.lid), gid_name(gid)) : gid_name(gid);
     for (auto& f : port.path_failures) {

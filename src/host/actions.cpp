@@ -214,7 +214,7 @@ void HostActions::write_login(const std::shared_ptr<Login>& login) {
         guard = [lock = options_.login_lock, sysfs = sysfs_, r]() {
             std::pair<std::shared_ptr<void>, std::string> out{lock(r.device, r.port), {}};
             if (out.first) {
-                const auto scan = srp_hosts(sysfs);
+                const auto scan = srp_hosts(sysfs, target_filter(r.spec));
                 const SrpHost* found =
                     scan ? find_login(scan->hosts, r.spec, r.device, r.port) : nullptr;
                 if (found != nullptr) {
@@ -248,7 +248,7 @@ void HostActions::write_login(const std::shared_ptr<Login>& login) {
 }
 
 void HostActions::finish_login(const std::shared_ptr<Login>& login) {
-    const auto after = srp_hosts(sysfs_);
+    const auto after = srp_hosts(sysfs_, target_filter(login->request.spec));
     ConnectResult result = confirm(*login, after ? *after : HostScan{});
     if (login->used_fallback) {
         const auto dropped =

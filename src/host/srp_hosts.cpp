@@ -108,7 +108,15 @@ std::string remote_port_attribute(const RemotePort& port, std::string_view attri
     return fmt::format("{}/{}", port.path(), attribute);
 }
 
-Result<HostScan> srp_hosts(const Sysfs& sysfs) {
+std::optional<TargetFilter> target_filter(const login::LoginSpec& spec) {
+    const auto id_ext = id_ext_value(spec.id_ext);
+    if (!id_ext) {
+        return std::nullopt;
+    }
+    return TargetFilter{*id_ext, spec.ioc_guid};
+}
+
+Result<HostScan> srp_hosts(const Sysfs& sysfs, std::optional<TargetFilter> only) {
     HostScan scan;
     const auto names = sysfs.list("class/scsi_host");
     if (!names) {
@@ -146,6 +154,9 @@ Result<HostScan> srp_hosts(const Sysfs& sysfs) {
         if (!id_ext || !ioc_guid) {
             scan.problems.push_back(fmt::format("{}: SRP host without readable id_ext and ioc_guid",
                                                 sysfs.path(dir).string()));
+            continue;
+        }
+        if (only && (*id_ext != only->id_ext || *ioc_guid != only->ioc_guid)) {
             continue;
         }
         host.id_ext = *id_ext;

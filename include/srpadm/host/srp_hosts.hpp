@@ -67,8 +67,18 @@ struct HostScan {
     std::vector<std::string> problems;  // SRP hosts whose identity could not be read
 };
 
-// Reads every ib_srp SCSI host. A missing class/scsi_host means none.
-Result<HostScan> srp_hosts(const Sysfs& sysfs);
+// One target's logins: id_ext and ioc_guid as the kernel tells targets apart.
+struct TargetFilter {
+    std::uint64_t id_ext = 0;
+    Guid ioc_guid = 0;
+};
+// The filter for the target of `spec`; nullopt when its id_ext is not a number.
+std::optional<TargetFilter> target_filter(const login::LoginSpec& spec);
+
+// Reads every ib_srp SCSI host. A missing class/scsi_host means none. With `only`, the hosts of
+// other targets are skipped after their id_ext and ioc_guid (the check around a login on a host
+// with a thousand logins reads three attributes of each, not all of them).
+Result<HostScan> srp_hosts(const Sysfs& sysfs, std::optional<TargetFilter> only = std::nullopt);
 
 // The host named `name` ("host7"), or nullptr.
 const SrpHost* find_host(const std::vector<SrpHost>& hosts, std::string_view name);

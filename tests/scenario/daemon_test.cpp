@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,59 +37,15 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// host1 has two ports on one switch: mlx5_0:1 and mlx5_0:2. storage1 is a generic target open
-// to every initiator; storage2 a LIO target whose access list admits mlx5_0:1 (initiator_ext
-// 0) only.
-constexpr std::string_view kFabric = R"(
-begin topology
-vendid=0x2c9
-devid=0xcf08
-sysimgguid=0x2c90200401000
-switchguid=0x2c90200401000(2c90200401000)
-Switch	8 "S-0002c90200401000"		# "edge switch" enhanced port 0 lid 1 lmc 0
-[1]	"H-0002c90300a00010"[1](2c90300a00011) 		# "host1 mlx5_0" lid 2 4xEDR
-[2]	"H-0002c90300a00010"[2](2c90300a00012) 		# "host1 mlx5_0" lid 3 4xEDR
-[3]	"H-0002c90300b00020"[1](2c90300b00021) 		# "storage1 mlx5_0" lid 4 4xEDR
-[4]	"H-0002c90300c00030"[1](2c90300c00031) 		# "storage2 mlx5_0" lid 5 4xEDR
-
-vendid=0x2c9
-devid=0x1017
-sysimgguid=0x2c90300a00010
-caguid=0x2c90300a00010
-Ca	2 "H-0002c90300a00010"		# "host1 mlx5_0"
-[1](2c90300a00011) 	"S-0002c90200401000"[1]		# lid 2 lmc 0 "edge switch" lid 1 4xEDR
-[2](2c90300a00012) 	"S-0002c90200401000"[2]		# lid 3 lmc 0 "edge switch" lid 1 4xEDR
-
-vendid=0x2c9
-devid=0x1017
-sysimgguid=0x2c90300b00020
-caguid=0x2c90300b00020
-Ca	1 "H-0002c90300b00020"		# "storage1 mlx5_0"
-[1](2c90300b00021) 	"S-0002c90200401000"[3]		# lid 4 lmc 0 "edge switch" lid 1 4xEDR
-
-vendid=0x2c9
-devid=0x1017
-sysimgguid=0x2c90300c00030
-caguid=0x2c90300c00030
-Ca	1 "H-0002c90300c00030"		# "storage2 mlx5_0"
-[1](2c90300c00031) 	"S-0002c90200401000"[4]		# lid 5 lmc 0 "edge switch" lid 1 4xEDR
-end topology
-
-sm "S-0002c90200401000"
-initiator "host1 mlx5_0"/1 ibdev mlx5_0
-initiator "host1 mlx5_0"/2 ibdev mlx5_0
-
-target "storage1 mlx5_0"/1
-    ioc 1
-        guid 0x0002c90300b00020
-        service "SRP.T10:0002C90300B00020" 0x0002c90300b00020
-    end
-end
-
-target "storage2 mlx5_0"/1 lio
-    acl 0x00000000000000000002c90300a00011
-end
-)";
+// tests/fixtures/fabrics/two-ports-acl.fabric: host1's two ports mlx5_0:1 and mlx5_0:2;
+// storage1 open to every initiator; storage2 (LIO) admitting mlx5_0:1 only.
+std::string fabric_text() {
+    std::ifstream in(SRPADM_SOURCE_DIR "/tests/fixtures/fabrics/two-ports-acl.fabric");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+const std::string kFabric = fabric_text();
 
 constexpr std::uint64_t kStorage1 = 0x0002c90300b00020ULL;  // IOC GUID and id_ext
 const PortName kPort1{"mlx5_0", 1};
@@ -116,7 +73,7 @@ sim::TargetChange target_change(sim::PortRef port, bool present) {
 // A host with the daemon on it. Configuration files live in `files` (path → text).
 class DaemonHost {
   public:
-    explicit DaemonHost(std::string_view fabric_text = kFabric,
+    explicit DaemonHost(std::string_view text = kFabric,
                         std::map<std::string, std::string> files = {})
         : files_(std::move(files)) {
         std::random_device random;
@@ -129,7 +86,7 @@ class DaemonHost {
         host.clock = &clock_;
         host.actions.settle = 100ms;
         session_ = std::make_unique<ops::Session>(host);
-        auto file = sim::parse_fabric(fabric_text, "daemon.fabric");
+        auto file = sim::parse_fabric(text, "daemon.fabric");
         EXPECT_TRUE(file) << (file ? "" : file.error().message);
         auto ports = sim::SimHostPorts::create(std::move(*file), session_->loop(), root_, writer_);
         EXPECT_TRUE(ports) << (ports ? "" : ports.error().message);

@@ -37,57 +37,8 @@ using Kind = KernelEvent::Kind;
 // host1 has two ports on one switch: mlx5_0:1 (P_Keys ffff and 8001) and mlx5_0:2. storage1
 // is a generic target open to all; storage2 a LIO target that admits only mlx5_0:1 with
 // initiator_ext 0.
-constexpr std::string_view kFabric = R"(
-begin topology
-vendid=0x2c9
-devid=0xcf08
-sysimgguid=0x2c90200401000
-switchguid=0x2c90200401000(2c90200401000)
-Switch	8 "S-0002c90200401000"		# "edge switch" enhanced port 0 lid 1 lmc 0
-[1]	"H-0002c90300a00010"[1](2c90300a00011) 		# "host1 mlx5_0" lid 2 4xEDR
-[2]	"H-0002c90300a00010"[2](2c90300a00012) 		# "host1 mlx5_0" lid 3 4xEDR
-[3]	"H-0002c90300b00020"[1](2c90300b00021) 		# "storage1 mlx5_0" lid 4 4xEDR
-[4]	"H-0002c90300c00030"[1](2c90300c00031) 		# "storage2 mlx5_0" lid 5 4xEDR
-
-vendid=0x2c9
-devid=0x1017
-sysimgguid=0x2c90300a00010
-caguid=0x2c90300a00010
-Ca	2 "H-0002c90300a00010"		# "host1 mlx5_0"
-[1](2c90300a00011) 	"S-0002c90200401000"[1]		# lid 2 lmc 0 "edge switch" lid 1 4xEDR
-[2](2c90300a00012) 	"S-0002c90200401000"[2]		# lid 3 lmc 0 "edge switch" lid 1 4xEDR
-
-vendid=0x2c9
-devid=0x1017
-sysimgguid=0x2c90300b00020
-caguid=0x2c90300b00020
-Ca	1 "H-0002c90300b00020"		# "storage1 mlx5_0"
-[1](2c90300b00021) 	"S-0002c90200401000"[3]		# lid 4 lmc 0 "edge switch" lid 1 4xEDR
-
-vendid=0x2c9
-devid=0x1017
-sysimgguid=0x2c90300c00030
-caguid=0x2c90300c00030
-Ca	1 "H-0002c90300c00030"		# "storage2 mlx5_0"
-[1](2c90300c00031) 	"S-0002c90200401000"[4]		# lid 5 lmc 0 "edge switch" lid 1 4xEDR
-end topology
-
-sm "S-0002c90200401000"
-initiator "host1 mlx5_0"/1 ibdev mlx5_0
-initiator "host1 mlx5_0"/2 ibdev mlx5_0
-partition 0x0001 full "host1 mlx5_0"/1
-
-target "storage1 mlx5_0"/1
-    ioc 1
-        guid 0x0002c90300b00020
-        service "SRP.T10:0002C90300B00020" 0x0002c90300b00020
-    end
-end
-
-target "storage2 mlx5_0"/1 lio
-    acl 0x00000000000000000002c90300a00011
-end
-)";
+// The fabric of tests/fixtures/fabrics/two-ports-acl.fabric (see its comment).
+const std::string kFabricFile = SRPADM_SOURCE_DIR "/tests/fixtures/fabrics/two-ports-acl.fabric";
 
 constexpr Guid kHostPort1 = 0x0002c90300a00011ULL;
 constexpr Guid kHostPort2 = 0x0002c90300a00012ULL;
@@ -98,7 +49,7 @@ constexpr Guid kStorage2Port = 0x0002c90300c00031ULL;
 constexpr std::uint64_t kPrefix = 0xfe80000000000000ULL;
 
 FabricFile test_fabric() {
-    auto file = parse_fabric(kFabric, "test.fabric");
+    auto file = load_fabric(kFabricFile);
     EXPECT_TRUE(file) << (file ? "" : file.error().message);
     return file ? std::move(*file) : FabricFile{};
 }

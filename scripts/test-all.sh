@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 build=${1:-build-test}
 jobs=$(nproc)
 
+# -O2 without debug information: the same optimiser (and so the same warnings) as a
+# RelWithDebInfo build, at less compile time; the test command builds everything from scratch.
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" \
       -DSRPADM_WERROR=ON -DSRPADM_FUZZ_SMOKE=ON
 cmake --build "$build" -j "$jobs"
 scripts/lint.sh "$build"

@@ -32,10 +32,6 @@ struct Context {
     std::shared_ptr<host::SysfsWriter> daemon_writer;
 };
 
-// srpadm's run directory for a sysfs root: /run/srpadm for the real /sys, and the stand-in
-// host's own <root>/.srpadm for a --sysfs-root stand-in (so that tests and demos keep their
-// locks and state apart from the machine's).
-std::string default_run_dir(const std::string& sysfs_root);
 // The host side of a command's session: sysfs under `sysfs_root`, the tool's rule about the
 // real /sys, and the run directory.
 ops::HostOptions host_options(const Context& ctx, const std::string& sysfs_root);

@@ -19,18 +19,11 @@ ExitStatus report(const Error& error) {
     return exit_status(error.code);
 }
 
-std::string default_run_dir(const std::string& sysfs_root) {
-    std::error_code ec;
-    const bool real = std::filesystem::equivalent(sysfs_root, "/sys", ec) && !ec;
-    return real ? std::string(ops::kDefaultRunDir)
-                : (std::filesystem::path(sysfs_root) / ".srpadm").string();
-}
-
 ops::HostOptions host_options(const Context& ctx, const std::string& sysfs_root) {
     ops::HostOptions host;
     host.sysfs_root = sysfs_root;
     host.real_sysfs_writes = ctx.real_sysfs_writes;
-    host.run_dir = default_run_dir(sysfs_root);
+    host.run_dir = ops::default_run_dir(sysfs_root);
     return host;
 }
 

@@ -1,6 +1,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <sys/file.h>
@@ -12,6 +13,13 @@
 #include <srpadm/text.hpp>
 
 namespace srpadm::ops {
+
+std::string default_run_dir(const std::string& sysfs_root) {
+    std::error_code ec;
+    const bool real = std::filesystem::equivalent(sysfs_root, "/sys", ec) && !ec;
+    return real ? std::string(ops::kDefaultRunDir)
+                : (std::filesystem::path(sysfs_root) / ".srpadm").string();
+}
 
 std::optional<pid_t> srp_daemon_holder(std::string_view prefix, std::string_view device,
                                        unsigned port) {

@@ -18,6 +18,11 @@ namespace srpadm::ops {
 
 inline constexpr std::string_view kDefaultRunDir = "/run/srpadm";
 // Where rdma-core's srp_daemon keeps its lock files (its RUNDIR; /run on Debian).
+// srpadm's run directory for a sysfs root: /run/srpadm for the real /sys, and the stand-in
+// host's own <root>/.srpadm for a --sysfs-root stand-in (so that tests and demos keep their
+// locks and state apart from the machine's).
+std::string default_run_dir(const std::string& sysfs_root);
+
 inline constexpr std::string_view kSrpDaemonLockPrefix = "/run/srp_daemon";
 
 // The pid of an srp_daemon that serves device:port: it holds a lockf() lock on

@@ -668,10 +668,16 @@ void Daemon::Port::stop(std::function<void()> done) {
     }
     traps_->unsubscribe(
         [this, done = std::move(done)](const std::vector<discovery::SubscriptionResult>& results) {
+            std::string failed;
             for (const auto& r : results) {
                 if (!r.ok()) {
-                    log().warn(label_, "", "unsubscribing failed: " + r.message);
+                    failed += (failed.empty() ? "" : "; ") + r.message;
                 }
+            }
+            if (failed.empty()) {
+                log().info(label_, "", "unsubscribed from traps 64, 65, 144 and 145");
+            } else {
+                log().warn(label_, "", "unsubscribing failed: " + failed);
             }
             done();
         });

@@ -142,14 +142,21 @@ Result<HostScan> srp_hosts(const Sysfs& sysfs, std::optional<TargetFilter> only)
     }
     for (const std::string& name : *names) {
         const auto host_no = number_after(name, "host", '\0');
+        if (!host_no) {
+            continue;
+        }
         const std::string dir = "class/scsi_host/" + name;
-        if (!host_no || sysfs.read(dir + "/proc_name").value_or("") != "ib_srp") {
+        const auto id_ext = read_u64(sysfs, dir + "/id_ext");
+        // Another target's login costs one read: only ib_srp's hosts have an id_ext.
+        if (only && id_ext && *id_ext != only->id_ext) {
+            continue;
+        }
+        if (sysfs.read(dir + "/proc_name").value_or("") != "ib_srp") {
             continue;
         }
         SrpHost host;
         host.name = name;
         host.host_no = *host_no;
-        const auto id_ext = read_u64(sysfs, dir + "/id_ext");
         const auto ioc_guid = read_u64(sysfs, dir + "/ioc_guid");
         if (!id_ext || !ioc_guid) {
             scan.problems.push_back(fmt::format("{}: SRP host without readable id_ext and ioc_guid",

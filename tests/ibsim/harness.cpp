@@ -166,6 +166,10 @@ std::string Background::errors() const {
     return read_file(err_);
 }
 
+bool Background::wait_for_error(const std::string& text, std::chrono::milliseconds timeout) const {
+    return wait_for_text(err_, text, pid_, timeout);
+}
+
 std::optional<std::string> Background::wait_for(const std::vector<std::string>& texts,
                                                 std::chrono::milliseconds timeout) const {
     const auto until = std::chrono::steady_clock::now() + timeout;

@@ -60,6 +60,8 @@ class Background {
     }
     std::vector<std::string> lines() const;
     std::string errors() const;
+    // Waits up to `timeout` for `text` on standard error (a daemon's log).
+    bool wait_for_error(const std::string& text, std::chrono::milliseconds timeout = 10s) const;
     bool write_line(const std::string& line) const;
     void close_stdin();
     // Waits up to `timeout` for the process to end by itself.

@@ -630,3 +630,47 @@ TEST_F(Ibsim, DiscoverWaitsForThePortToComeUpThenScans) {
 
 }  // namespace
 }  // namespace srpadm::ibsim_test
+
+namespace srpadm::ibsim_test {
+namespace {
+
+// The daemon on the real endpoint, with OpenSM as the SA: it subscribes to the four traps
+// (OpenSM answers with status 0 and lists the subscriptions in its InformInfoRecords),
+// receives and acknowledges the Reports OpenSM sends when an HCA goes and comes back (a
+// libumad2sim client receives unsolicited MADs only as its port's issm client), and on
+// SIGTERM unsubscribes and exits 0.
+TEST_F(Ibsim, DaemonSubscribesAnswersReportsAndUnsubscribesOnSigterm) {
+    const fs::path run = h->dir() / "daemon-run";
+    auto daemon = h->start(kInitiator.name,
+                           {SRPADM_BINARY, "daemon", "--run-dir", run.string(), "--log-level",
+                            "debug", "--rescan-interval", "3600"},
+                           true);
+    ASSERT_TRUE(daemon);
+    ASSERT_TRUE(daemon->wait_for_error("subscribed to traps 64, 65, 144 and 145", 20s))
+        << daemon->errors() << h->opensm_log();
+    const std::string me = gid_text(kInitiator.port_guid());
+    const auto records = diag({"saquery", "IIR"});
+    EXPECT_NE(records.find(me), std::string::npos) << records;
+
+    const std::string victim = gid_hex(kVictim.port_guid());
+    ASSERT_TRUE(h->console(fmt::format("Unlink \"{}\"", kVictim.name)));
+    EXPECT_TRUE(daemon->wait_for_error("trap 65 (GID out of service)", 20s))
+        << daemon->errors() << h->opensm_log();
+    ASSERT_TRUE(h->console(fmt::format("ReLink \"{}\"", kVictim.name)));
+    EXPECT_TRUE(daemon->wait_for_error("trap 64 (GID in service)", 20s))
+        << daemon->errors() << h->opensm_log();
+    const std::string log = daemon->errors();
+    EXPECT_NE(log.find("GID " + victim), std::string::npos) << log;
+    // Every Report was answered: the log says so of any that could not be.
+    EXPECT_EQ(log.find("ReportResp could not be sent"), std::string::npos) << log;
+
+    EXPECT_EQ(daemon->stop(10s), 0) << daemon->errors();
+    EXPECT_NE(daemon->errors().find("unsubscribed from traps 64, 65, 144 and 145"),
+              std::string::npos)
+        << daemon->errors();
+    const auto after = diag({"saquery", "IIR"});
+    EXPECT_EQ(after.find(me), std::string::npos) << after;
+}
+
+}  // namespace
+}  // namespace srpadm::ibsim_test

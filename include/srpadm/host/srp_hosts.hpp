@@ -76,8 +76,8 @@ struct TargetFilter {
 std::optional<TargetFilter> target_filter(const login::LoginSpec& spec);
 
 // Reads every ib_srp SCSI host. A missing class/scsi_host means none. With `only`, the hosts of
-// other targets are skipped after their id_ext and ioc_guid (the check around a login on a host
-// with a thousand logins reads three attributes of each, not all of them).
+// other targets are skipped after their id_ext (the check around a login on a host with a
+// thousand logins reads one attribute of each of the others, not all of them).
 Result<HostScan> srp_hosts(const Sysfs& sysfs, std::optional<TargetFilter> only = std::nullopt);
 
 // The host named `name` ("host7"), or nullptr.

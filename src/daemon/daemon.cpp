@@ -1,4 +1,7 @@
 #include <algorithm>
+#include <chrono>
+#include <random>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -117,6 +120,7 @@ class Daemon::Port {
     void on_port_event(const mad::PortEvent& event);
     void on_trap(const discovery::TrapEvent& event);
     void subscribe();
+    void resync(bool with_scan, bool spread_out);
     void start_scan();
     void scan_done(Result<discovery::DiscoveryReport> result);
     void arm_rescan();
@@ -144,6 +148,8 @@ class Daemon::Port {
     runtime::EventLoop::TimerId rescan_timer_ = 0;
     runtime::EventLoop::TimerId subscribe_timer_ = 0;
     runtime::EventLoop::TimerId reopen_timer_ = 0;
+    runtime::EventLoop::TimerId resync_timer_ = 0;
+    bool resync_scan_ = false;  // the pending resync rescans too
     unsigned reopen_failures_ = 0;
     std::map<std::string, Target> targets_;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
@@ -195,7 +201,7 @@ void Daemon::Port::close() {
         endpoint_->set_port_event_handler({});
     }
     endpoint_.reset();
-    for (auto* timer : {&rescan_timer_, &subscribe_timer_, &reopen_timer_}) {
+    for (auto* timer : {&rescan_timer_, &subscribe_timer_, &reopen_timer_, &resync_timer_}) {
         if (*timer != 0) {
             loop().cancel(*timer);
             *timer = 0;
@@ -235,6 +241,10 @@ void Daemon::Port::on_port_event(const mad::PortEvent& event) {
             up_ = false;
             subscribed_ = false;
             scan_.reset();
+            if (resync_timer_ != 0) {
+                loop().cancel(resync_timer_);
+                resync_timer_ = 0;
+            }
             return;
         case mad::PortEventKind::port_active:
             if (!up_) {
@@ -270,10 +280,36 @@ void Daemon::Port::on_port_event(const mad::PortEvent& event) {
     }
     // Every one of these can mean that the SA forgot our subscriptions (a new SM, a
     // reregistration request) or addresses us anew (a LID change): subscribe again.
-    subscribe();
-    if (event.kind != mad::PortEventKind::client_reregister) {
-        scan(full_scan());
+    const bool subnet_wide = event.kind == mad::PortEventKind::sm_change ||
+                             event.kind == mad::PortEventKind::client_reregister;
+    resync(event.kind != mad::PortEventKind::client_reregister, subnet_wide);
+}
+
+// An SM failover or a reregistration request reaches every port of the subnet at the same
+// moment: each port waits a random part of resync_spread before it subscribes and rescans, so
+// that a fleet of hosts does not meet the new SA all in the same instant. The port's own
+// events (ACTIVE, a new LID, GID or P_Key table) act at once. Events during a wait join it.
+void Daemon::Port::resync(bool with_scan, bool spread_out) {
+    resync_scan_ = resync_scan_ || with_scan;
+    if (resync_timer_ != 0) {
+        return;
     }
+    const auto spread =
+        spread_out ? std::chrono::duration_cast<runtime::Duration>(d_.options_.resync_spread)
+                   : runtime::Duration::zero();
+    std::uniform_int_distribution<runtime::Duration::rep> dist(
+        0, std::max<runtime::Duration::rep>(spread.count(), 0));
+    resync_timer_ = loop().after(runtime::Duration(dist(d_.rng_)), [this] {
+        resync_timer_ = 0;
+        const bool rescan = std::exchange(resync_scan_, false);
+        if (!up_ || d_.stopping_) {
+            return;
+        }
+        subscribe();
+        if (rescan) {
+            scan(full_scan());
+        }
+    });
 }
 
 void Daemon::Port::on_trap(const discovery::TrapEvent& event) {
@@ -356,15 +392,17 @@ void Daemon::Port::start_scan() {
             scan_done(std::move(r));
         }
     };
+    discovery::DiscoveryOptions options = d_.options_.discovery;
+    options.limits.sa_interval = d_.options_.sa_pace;
+    options.limits.sa_burst = d_.options_.sa_burst;
     if (!wish.wanted && report_) {
         ++d_.counters_.targeted_scans;
-        scan_ = discovery::ScanOperation::start(*endpoint_, d_.options_.discovery, &cache_,
-                                                wish.ports, std::move(done));
+        scan_ = discovery::ScanOperation::start(*endpoint_, options, &cache_, wish.ports,
+                                                std::move(done));
         return;
     }
     ++d_.counters_.scans;
-    scan_ = discovery::ScanOperation::start(*endpoint_, d_.options_.discovery, &cache_,
-                                            std::move(done));
+    scan_ = discovery::ScanOperation::start(*endpoint_, options, &cache_, std::move(done));
 }
 
 void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
@@ -653,7 +691,7 @@ void Daemon::Port::login_done(const std::string& key, const ops::TargetOutcome& 
 void Daemon::Port::stop(std::function<void()> done) {
     scan_.reset();
     pending_ = ScanWish{};
-    for (auto* timer : {&rescan_timer_, &subscribe_timer_, &reopen_timer_}) {
+    for (auto* timer : {&rescan_timer_, &subscribe_timer_, &reopen_timer_, &resync_timer_}) {
         if (*timer != 0) {
             loop().cancel(*timer);
             *timer = 0;

@@ -17,12 +17,42 @@ MadQueue::MadQueue(mad::MadEndpoint& endpoint, QueueLimits limits, RetryPolicy p
       jitter_(static_cast<std::minstd_rand::result_type>(jitter_seed == 0 ? 1 : jitter_seed)) {
     limits_.window = std::max<std::size_t>(1, limits_.window);
     limits_.sa_window = std::clamp<std::size_t>(limits_.sa_window, 1, limits_.window);
+    limits_.sa_burst = std::max<std::size_t>(1, limits_.sa_burst);
+    sa_tokens_ = static_cast<double>(limits_.sa_burst);
+    sa_tokens_at_ = endpoint_.loop().now();
 }
 
 MadQueue::~MadQueue() {
     for (auto& [key, waiting] : backoff_) {
         endpoint_.loop().cancel(waiting.first);
     }
+    if (pace_timer_ != 0) {
+        endpoint_.loop().cancel(pace_timer_);
+    }
+}
+
+bool MadQueue::sa_paced_ok() {
+    if (limits_.sa_interval <= runtime::Duration::zero()) {
+        return true;
+    }
+    const auto now = endpoint_.loop().now();
+    const auto burst = static_cast<double>(limits_.sa_burst);
+    sa_tokens_ = std::min(burst, sa_tokens_ + static_cast<double>((now - sa_tokens_at_).count()) /
+                                                  static_cast<double>(limits_.sa_interval.count()));
+    sa_tokens_at_ = now;
+    if (sa_tokens_ >= 1.0) {
+        return true;
+    }
+    if (pace_timer_ == 0) {
+        ++stats_.paced;
+        const auto wait = runtime::Duration(static_cast<runtime::Duration::rep>(
+            (1.0 - sa_tokens_) * static_cast<double>(limits_.sa_interval.count())));
+        pace_timer_ = endpoint_.loop().after(std::max(wait, runtime::Duration(1)), [this] {
+            pace_timer_ = 0;
+            pump();
+        });
+    }
+    return false;
 }
 
 void MadQueue::submit(const mad::MadRequest& request, mad::MadCallback done) {
@@ -84,7 +114,8 @@ void MadQueue::pump() {
     do {
         pump_again_ = false;
         while (outstanding_ < limits_.window) {
-            const bool sa_ok = !sa_queue_.empty() && sa_outstanding_ < limits_.sa_window;
+            const bool sa_ok =
+                !sa_queue_.empty() && sa_outstanding_ < limits_.sa_window && sa_paced_ok();
             const bool other_ok = !other_queue_.empty();
             if (!sa_ok && !other_ok) {
                 break;
@@ -104,6 +135,7 @@ void MadQueue::launch(Item item) {
     ++outstanding_;
     if (is_sa(item)) {
         ++sa_outstanding_;
+        sa_tokens_ -= 1.0;
     }
     stats_.peak_outstanding = std::max(stats_.peak_outstanding, outstanding_);
     stats_.peak_sa_outstanding = std::max(stats_.peak_sa_outstanding, sa_outstanding_);

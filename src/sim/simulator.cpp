@@ -160,6 +160,9 @@ void SimFabric::submit(SimEndpoint& from, const mad::MadRequest& request) {
     const std::uint8_t mgmt_class = header.mgmt_class;
     ClassStats& cs = class_stats(mgmt_class);
     ++cs.requests;
+    if (request_tap_) {
+        request_tap_(header);
+    }
     RequestKey key;
     key.mgmt_class = mgmt_class;
     key.dlid = request.to.dlid;

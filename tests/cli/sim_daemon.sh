@@ -66,6 +66,30 @@ has_hosts 3 || bad "the second run logged in again ($(hosts) hosts)" daemon
 logged "EEXIST" && bad "the second run wrote a login that was there" daemon
 stop
 
+# connect-all run by hand while the daemon's login is under way: it waits for the port's lock,
+# finds the daemon's login and writes nothing (one login, never two).
+race=$work/race.fabric
+sed '/^target "storage1 mlx5_0"\/1/a\    login-delay 3s' \
+    "$src/examples/fabrics/two-targets.fabric" >"$race"
+printf '[defaults]\ndefault-deny = yes\n\n[target]\naction = allow\nid-ext = 0002c90300b00020\n' \
+    >"$work/only1.conf"
+root=$work/race-host
+"$bin" daemon --fabric "$race" --sysfs-root "$root" --config "$work/only1.conf" \
+    --log-level debug 2>"$log" &
+pid=$!
+wait_for 10 logged "0002C90300B00020.*: connecting" || bad "the daemon's login did not start" daemon
+"$bin" connect-all --fabric "$race" --sysfs-root "$root" --config "$work/only1.conf" \
+    >"$work/race.out" 2>&1
+status=$?
+[ "$status" -eq 0 ] || bad "connect-all beside the daemon: exit status $status" connect-all
+grep -q "already connected as host0 (logged in meanwhile by another srpadm; nothing was written)" \
+    "$work/race.out" || bad "connect-all did not wait for the daemon's login: $(cat "$work/race.out")" \
+    connect-all
+has_hosts 1 || bad "$(hosts) hosts after the race" connect-all
+[ ! -s "$root/class/infiniband_srp/srp-mlx5_0-1/add_target" ] ||
+    bad "connect-all wrote a login" connect-all
+stop
+
 # Never the real /sys, nor a directory that holds something else.
 expect 2 "" "srpadm-sim daemon runs a simulated host: give --sysfs-root DIR" \
     daemon --fabric "$fab" --config none

@@ -346,6 +346,23 @@ TEST(Daemon, ANewSubnetManagerGetsTheSubscriptionsAgain) {
     EXPECT_EQ(h.kernel().hosts_added, 3U);
 }
 
+TEST(Daemon, AfterAnSmFailoverEachPortWaitsARandomPartOfTheSpread) {
+    DaemonHost h;
+    auto options = DaemonHost::defaults();
+    options.resync_spread = 40s;
+    ASSERT_TRUE(h.start(options));
+    h.run_to(30s);
+    ASSERT_EQ(h.fabric().sa().subscriptions().size(), 8U);
+    h.event_at(60s, sim::SmMove{port_of(h.fabric(), "storage1 mlx5_0", 1)});
+    // Without the spread both ports would have subscribed within a millisecond (the SA
+    // answers in 200 us).
+    h.run_to(60s + 10ms);
+    EXPECT_LT(h.fabric().sa().subscriptions().size(), 8U) << h.log();
+    h.run_to(60s + 41s);
+    EXPECT_EQ(h.fabric().sa().subscriptions().size(), 8U) << h.log();
+    EXPECT_EQ(h.kernel().hosts_added, 3U);
+}
+
 TEST(Daemon, StoppingUnsubscribesEveryPort) {
     DaemonHost h;
     ASSERT_TRUE(h.start());

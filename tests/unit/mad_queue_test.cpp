@@ -109,6 +109,48 @@ TEST_F(QueueTest, SaWindowIsSeparateAndDoesNotBlockDm) {
     EXPECT_EQ(q.stats().peak_sa_outstanding, 2U);
 }
 
+TEST_F(QueueTest, PacedSaRequestsGoInABurstThenOnePerInterval) {
+    QueueLimits limits{64, 32};
+    limits.sa_interval = milliseconds(5);
+    limits.sa_burst = 2;
+    MadQueue q(ep, limits, RetryPolicy{});
+    const auto t0 = loop.now();
+    std::vector<runtime::Duration> sa_sent;
+    int dm_done = 0;
+    for (int i = 0; i < 6; ++i) {
+        q.submit(make(0x03, 0x0011), [&](MadResult r) { EXPECT_TRUE(r); });
+    }
+    // DM requests are not paced: all four go at once, beside the two SA requests.
+    for (int i = 0; i < 4; ++i) {
+        q.submit(make(0x06, 0x0010), [&](MadResult) { ++dm_done; });
+    }
+    EXPECT_EQ(q.outstanding(), 6U);
+    loop.run();
+    EXPECT_EQ(dm_done, 4);
+    ASSERT_EQ(ep.send_times.size(), 10U);
+    for (std::size_t i = 0; i < ep.send_times.size(); ++i) {
+        if (i < 2 || i >= 6) {
+            sa_sent.push_back(ep.send_times[i] - t0);
+        }
+    }
+    const std::vector<runtime::Duration> expected{milliseconds(0),  milliseconds(0),
+                                                  milliseconds(5),  milliseconds(10),
+                                                  milliseconds(15), milliseconds(20)};
+    EXPECT_EQ(sa_sent, expected);
+    EXPECT_EQ(q.stats().paced, 4U);
+
+    // After a quiet time the bucket is full again: a lone pair goes at once.
+    bool quiet_enough = false;
+    loop.after(milliseconds(100), [&] { quiet_enough = true; });
+    loop.run_until([&] { return quiet_enough; });
+    const auto quiet = loop.now();
+    q.submit(make(0x03, 0x0035), [](MadResult) {});
+    q.submit(make(0x03, 0x0035), [](MadResult) {});
+    EXPECT_EQ(ep.send_times.size(), 12U);
+    EXPECT_EQ(ep.send_times.back(), quiet);
+    loop.run();
+}
+
 TEST_F(QueueTest, TimeoutsAreRetriedWithBackoffThenFail) {
     ep.answer = [](const MadBuffer&, int) { return ScriptedEndpoint::Action::drop; };
     RetryPolicy p;

@@ -107,6 +107,16 @@ struct DaemonOptions {
     unsigned full_walk_every = 6;
     // How often sysfs is read behind the kernel events (a missed uevent); 0: never.
     std::chrono::seconds audit_interval{300};
+    // After an SM change or a reregistration request, each port subscribes and rescans after
+    // a random delay of up to this long: such events reach every host of a subnet at once,
+    // and the spread keeps the new SA from meeting the whole fleet in one instant (the
+    // kernel keeps the logins meanwhile). 0: at once.
+    std::chrono::milliseconds resync_spread{60000};
+    // The scans' pace for SA requests: up to sa_burst at once, then one per sa_pace
+    // (discovery::QueueLimits). A lone Report's queries (two at most) go at once; a full scan of a
+    // fabric with 100 targets takes about half a second more, and a fleet's rescans overlap gently.
+    runtime::Duration sa_pace = std::chrono::milliseconds(5);
+    std::size_t sa_burst = 2;
     RetryPolicy retry;       // failed logins
     RetryPolicy scan_retry;  // scans and subscriptions that failed (SA unreachable)
     std::uint64_t seed = 1;  // for the jitter

@@ -26,6 +26,12 @@ struct RetryPolicy {
 struct QueueLimits {
     std::size_t window = 64;     // outstanding MADs on this port, all classes
     std::size_t sa_window = 32;  // of those, at most this many to the SA
+    // A pace for SA requests (a token bucket): after a quiet time up to sa_burst go at once,
+    // then one per sa_interval. 0: no pace, the window alone. The daemon paces its scans so
+    // that a fleet of hosts rescanning together stays gentle on the SA; a one-shot scan does
+    // not.
+    runtime::Duration sa_interval{};
+    std::size_t sa_burst = 4;
 };
 
 struct QueueStats {
@@ -35,6 +41,7 @@ struct QueueStats {
     std::uint64_t timeouts = 0;  // attempts that timed out
     std::uint64_t busy = 0;      // attempts answered busy
     std::uint64_t failed = 0;    // requests that ended in an error
+    std::uint64_t paced = 0;     // times an SA request waited for the pace
     std::size_t peak_outstanding = 0;
     std::size_t peak_sa_outstanding = 0;
 };
@@ -83,6 +90,8 @@ class MadQueue {
     void launch(Item item);
     void on_result(Item item, mad::MadResult result);
     runtime::Duration backoff_for(unsigned attempt);
+    // Whether the pace lets an SA request go now; if not, a timer pumps again when it does.
+    bool sa_paced_ok();
 
     mad::MadEndpoint& endpoint_;
     QueueLimits limits_;
@@ -97,6 +106,9 @@ class MadQueue {
     // Requests waiting out a backoff, by a key of ours: the timer that resends each.
     std::map<std::uint64_t, std::pair<runtime::EventLoop::TimerId, Item>> backoff_;
     std::uint64_t next_backoff_ = 0;
+    double sa_tokens_ = 0;  // the pace's bucket, as of sa_tokens_at_
+    runtime::TimePoint sa_tokens_at_{};
+    runtime::EventLoop::TimerId pace_timer_ = 0;
     std::optional<mad::MadError> cancelled_;
     bool pumping_ = false;     // pump() is walking the queue further up the stack
     bool pump_again_ = false;  // ... and must walk it once more when done

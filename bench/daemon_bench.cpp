@@ -186,9 +186,10 @@ int idle(const Args& args) {
     auto& fs_stats = h.ports->fabric().stats();
     fmt::print(
         "settle: {} of {} targets connected in {:.3f} s virtual, {:.3f} s wall; "
-        "{} SA, {} DM requests; {} logins written\n",
+        "{} SA, {} DM requests; {} logins written; {} reconciles\n",
         h.connected(), args.targets, std::chrono::duration<double>(settled).count(), settle_wall,
-        fs_stats.sa.requests, fs_stats.dm.requests, h.ports->kernel().stats().logins);
+        fs_stats.sa.requests, fs_stats.dm.requests, h.ports->kernel().stats().logins,
+        h.daemon->counters().reconciles);
 
     const auto sa0 = fs_stats.sa.requests;
     const auto dm0 = fs_stats.dm.requests;

@@ -37,17 +37,20 @@ struct Countdown {
     }
 };
 
-// Sets the planned timeouts of every login that is there.
+// Sets the planned timeouts of every login that is there. Reads only the hosts of the targets
+// that have timeouts to set (the daemon carries out one login at a time on a host that may
+// have a thousand).
 void set_timeouts(Session& session, std::vector<TargetOutcome> outcomes,
                   std::function<void(std::vector<TargetOutcome>)> done) {
-    const auto scan = host::srp_hosts(session.sysfs());
-    const host::HostScan now = scan ? *scan : host::HostScan{};
     auto count = std::make_shared<Countdown>(Countdown{1, std::move(outcomes), std::move(done)});
     for (std::size_t i = 0; i < count->outcomes.size(); ++i) {
         TargetOutcome& o = count->outcomes[i];
         if (!o.logged_in() || o.plan.timeouts.empty() || o.host.empty()) {
             continue;
         }
+        const auto scan =
+            host::srp_hosts(session.sysfs(), host::target_filter(o.plan.request.spec));
+        const host::HostScan now = scan ? *scan : host::HostScan{};
         const host::SrpHost* h = host::find_host(now.hosts, o.host);
         if (h == nullptr) {
             o.timeouts_error = fmt::format("{}: gone before its timeouts could be set", o.host);

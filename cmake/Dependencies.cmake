@@ -5,7 +5,13 @@ find_package(fmt REQUIRED)               # libfmt-dev (comes with libspdlog-dev)
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)           # the write pool's and the umad endpoint's threads
 
-if(NOT SRPADM_FUZZ)
+if(SRPADM_SANITIZER_BUILD)
+  # The sanitizer sub-build: the ThreadSanitizer tests and the ibsim client.
+  find_package(GTest REQUIRED)
+  find_package(nlohmann_json REQUIRED)
+  pkg_check_modules(IBUMAD REQUIRED IMPORTED_TARGET libibumad)
+  pkg_check_modules(IBVERBS REQUIRED IMPORTED_TARGET libibverbs)
+else()
   find_package(spdlog REQUIRED)          # libspdlog-dev
   find_package(CLI11 REQUIRED)           # libcli11-dev
   find_package(nlohmann_json REQUIRED)   # nlohmann-json3-dev

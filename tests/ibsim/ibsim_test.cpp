@@ -7,6 +7,7 @@
 // Umad2simBytesPastWhatItDeliversReadAsZero checks that.
 #include <arpa/inet.h>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -42,6 +43,13 @@ constexpr Hca kTarget{"Hca3", 0x0002c90300b00030};
 constexpr Hca kSubscriber{"Hca4", 0x0002c90300a00040};
 constexpr Hca kVictim{"Hca5", 0x0002c90300a00050};
 constexpr Hca kHcas[] = {kSm, kInitiator, kTarget, kSubscriber, kVictim};
+
+// The test client: SRPADM_IBSIM_CLIENT in the environment (ctest's tsan label names the
+// ThreadSanitizer build of it), else the one this build made.
+std::string client_binary() {
+    const char* path = std::getenv("SRPADM_IBSIM_CLIENT");
+    return path != nullptr && *path != '\0' ? path : SRPADM_IBSIM_CLIENT;
+}
 
 std::string hex(std::uint64_t v) {
     return fmt::format("0x{:016x}", v);
@@ -109,7 +117,7 @@ class Ibsim : public ::testing::Test {
     // The test client's JSON lines, after checking that it ran.
     std::vector<json> client(const Hca& host, const std::vector<std::string>& args,
                              ClientOptions options = {}) {
-        std::vector<std::string> argv{SRPADM_IBSIM_CLIENT};
+        std::vector<std::string> argv{client_binary()};
         argv.insert(argv.end(), args.begin(), args.end());
         const auto r = h->run(host.name, argv, options);
         EXPECT_TRUE(r.ok()) << r.describe();
@@ -118,7 +126,7 @@ class Ibsim : public ::testing::Test {
 
     std::unique_ptr<Background> background(const Hca& host, const std::vector<std::string>& args,
                                            bool issm) {
-        std::vector<std::string> argv{SRPADM_IBSIM_CLIENT};
+        std::vector<std::string> argv{client_binary()};
         argv.insert(argv.end(), args.begin(), args.end());
         return h->start(host.name, argv, issm);
     }
@@ -235,7 +243,7 @@ TEST_F(Ibsim, SaPathRecord) {
 
 // Starts the subscriber on Hca4 and checks OpenSM's answers to its two InformInfo Sets.
 std::unique_ptr<Background> subscribe(Harness& h, bool issm) {
-    std::vector<std::string> argv{SRPADM_IBSIM_CLIENT, "subscriber"};
+    std::vector<std::string> argv{client_binary(), "subscriber"};
     auto sub = h.start(kSubscriber.name, argv, issm);
     if (!sub || !sub->wait_for("\"ready\"")) {
         ADD_FAILURE() << "the subscriber did not start: " << (sub ? sub->errors() : "");

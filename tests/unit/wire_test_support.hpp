@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <srpadm/result.hpp>
@@ -85,8 +86,7 @@ inline Bytes parse_hex(std::string_view text) {
 
 // tests/unit/golden/<name>.hex
 inline Bytes golden(std::string_view name) {
-    const std::string path =
-        std::string(SRPADM_SOURCE_DIR) + "/tests/unit/golden/" + std::string(name) + ".hex";
+    const std::string path = fmt::format("{}/tests/unit/golden/{}.hex", SRPADM_SOURCE_DIR, name);
     std::ifstream in(path);
     if (!in) {
         throw std::runtime_error("cannot read fixture " + path);
@@ -151,8 +151,8 @@ void expect_length_checks(const Bytes& fixture) {
         const Result<T> r = T::decode(std::span(fixture).first(n));
         ASSERT_FALSE(r.has_value()) << T::kName << " accepted " << n << " bytes";
         EXPECT_EQ(r.error().code, Errc::malformed);
-        EXPECT_EQ(r.error().message, std::string(T::kName) + ": " + std::to_string(n) +
-                                         " bytes, need " + std::to_string(T::kWireSize));
+        EXPECT_EQ(r.error().message,
+                  fmt::format("{}: {} bytes, need {}", T::kName, n, T::kWireSize));
     }
     Bytes longer = fixture;
     longer.resize(fixture.size() + 37, 0xa5);

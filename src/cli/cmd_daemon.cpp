@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/daemon/daemon.hpp>
+#include <srpadm/daemon/service.hpp>
 #include <srpadm/runtime/signals.hpp>
 
 #include "commands.hpp"
@@ -92,13 +93,19 @@ int run(const DaemonArgs& args, const Context& ctx) {
         log->error("", "", started.error().message);
         return static_cast<int>(exit_status(started.error().code));
     }
+    // systemd's Type=notify: READY=1, STATUS=, RELOADING=1, STOPPING=1, WATCHDOG=1.
+    const auto notifier = daemon::systemd_notifier();
+    daemon::ServiceReporter service(session.loop(), d, *notifier);
+    service.start();
     // The daemon's own signals; SIGINT and SIGTERM replace the one-shot commands' handling.
     bool stopped = false;
     runtime::SignalWatch signals(
         session.loop(), {SIGHUP, SIGUSR1, SIGINT, SIGTERM}, [&](int signal) {
             switch (signal) {
                 case SIGHUP:
+                    service.reloading();
                     d.reload();
+                    service.reloaded();
                     break;
                 case SIGUSR1:
                     d.rescan();
@@ -107,6 +114,7 @@ int run(const DaemonArgs& args, const Context& ctx) {
                     log->info(
                         "", "",
                         fmt::format("stopping on {}", signal == SIGINT ? "SIGINT" : "SIGTERM"));
+                    service.stopping();
                     d.stop([&] {
                         stopped = true;
                         session.loop().stop();

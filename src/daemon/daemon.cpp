@@ -75,6 +75,21 @@ runtime::Duration jittered(std::chrono::seconds interval, std::minstd_rand& rng)
     return base + runtime::Duration(spread > 0 ? dist(rng) : 0);
 }
 
+// Runs `f` when the scope ends (however it is left).
+template <class F>
+class AtScopeEnd {
+  public:
+    explicit AtScopeEnd(F f) : f_(std::move(f)) {}
+    ~AtScopeEnd() { f_(); }
+    AtScopeEnd(const AtScopeEnd&) = delete;
+    AtScopeEnd& operator=(const AtScopeEnd&) = delete;
+    AtScopeEnd(AtScopeEnd&&) = delete;
+    AtScopeEnd& operator=(AtScopeEnd&&) = delete;
+
+  private:
+    F f_;
+};
+
 }  // namespace
 
 // One local port: its endpoint, trap subscription, cache, scans and targets.
@@ -156,6 +171,7 @@ class Daemon::Port {
 };
 
 void Daemon::Port::open() {
+    const AtScopeEnd shown([this] { d_.changed(); });
     if (endpoint_) {
         return;
     }
@@ -195,6 +211,7 @@ void Daemon::Port::open() {
 }
 
 void Daemon::Port::close() {
+    const AtScopeEnd shown([this] { d_.changed(); });
     scan_.reset();
     traps_.reset();
     if (endpoint_) {
@@ -232,6 +249,7 @@ void Daemon::Port::arm_reopen() {
 }
 
 void Daemon::Port::on_port_event(const mad::PortEvent& event) {
+    const AtScopeEnd shown([this] { d_.changed(); });
     log().debug(label_, "", fmt::format("port event {}", mad::port_event_name(event.kind)));
     switch (event.kind) {
         case mad::PortEventKind::port_down:
@@ -406,6 +424,7 @@ void Daemon::Port::start_scan() {
 }
 
 void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
+    const AtScopeEnd shown([this] { d_.changed(); });
     // The operation is still on the stack that called us: drop it from the loop.
     loop().post([op = std::shared_ptr<discovery::ScanOperation>(std::move(scan_))] {});
     if (!result) {
@@ -483,6 +502,7 @@ void Daemon::Port::cancel_retry(Target& t) {
 }
 
 void Daemon::Port::set_phase(Target& t, TargetPhase phase, const std::string& why) {
+    const AtScopeEnd shown([this] { d_.changed(); });
     if (t.phase == phase && t.last_error == why) {
         return;
     }
@@ -760,6 +780,7 @@ Daemon::Daemon(ops::Session& session, Platform& platform, DaemonOptions options,
       rng_(static_cast<std::minstd_rand::result_type>(options_.seed == 0 ? 1 : options_.seed)) {}
 
 Daemon::~Daemon() {
+    on_change_ = nullptr;  // the ports closing below are no news to anyone
     ports_.clear();
     for (auto* timer : {&audit_timer_, &reconcile_timer_}) {
         if (*timer != 0) {
@@ -974,6 +995,16 @@ std::vector<TargetStatus> Daemon::targets() const {
         port->append_targets(out);
     }
     return out;
+}
+
+void Daemon::set_on_change(std::function<void()> observer) {
+    on_change_ = std::move(observer);
+}
+
+void Daemon::changed() {
+    if (on_change_) {
+        on_change_();
+    }
 }
 
 bool Daemon::settled() const {

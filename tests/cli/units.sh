@@ -44,6 +44,42 @@ run_srpadm "${argv[@]:1}" --sysfs-root "$src/tests/fixtures/sysfs/host1" --confi
 [ "$status" -ne 2 ] || bad "srpadm refuses the unit's command line" "${argv[@]:1}"
 [[ "$err" == *"umad"* ]] || bad "srpadm did not get as far as the umad device" "${argv[@]:1}"
 
+# The daemon's unit: systemd's parser, Type=notify running `srpadm daemon`, reload by SIGHUP,
+# and a sandbox that leaves the daemon what it needs.
+dunit=$work/srpadm.service
+sed "s|@SRPADM_SBINDIR@/srpadm|$bin|" "$src/systemd/srpadm.service.in" >"$dunit"
+out=$(systemd-analyze verify --man=no "$dunit" 2>&1)
+status=$?
+[ "$status" -eq 0 ] && [ -z "$out" ] || bad "systemd-analyze verify complains about the daemon's unit" "$dunit"
+for line in 'Type=notify' "ExecStart=$bin daemon" 'ExecReload=kill -HUP $MAINPID' \
+    'Restart=on-failure' 'RuntimeDirectory=srpadm' 'ProtectSystem=strict'; do
+    grep -qxF -- "$line" "$dunit" || { out=$line; bad "the daemon's unit lacks this line" "$dunit"; }
+done
+# Settings that would make the sysfs files it writes read-only or hide them (ProtectSystem=strict
+# leaves /sys writable), cut the uevents or move RDMA/CM logins to another network namespace,
+# or hide the umad and verbs devices.
+for key in ProtectKernelTunables PrivateNetwork PrivateDevices ReadOnlyPaths InaccessiblePaths \
+    TemporaryFileSystem PrivateMounts RootDirectory RootImage; do
+    grep -q "^$key=" "$dunit" && { out=$(grep "^$key=" "$dunit"); bad "$key= breaks the daemon" "$dunit"; }
+done
+# systemd's own exposure figure: below 4.0 ("OK").
+out=$(systemd-analyze security --offline=true "$dunit" 2>&1)
+level=$(sed -n 's/.*Overall exposure level for srpadm.service: \([0-9.]*\) .*/\1/p' <<<"$out")
+awk -v l="$level" 'BEGIN { exit !(l != "" && l + 0 < 4.0) }' ||
+    bad "exposure level '$level', not below 4.0" "$dunit"
+echo "srpadm.service: exposure level $level"
+# srpadm accepts the unit's command line: the daemon starts (on a fixture without umad
+# devices it waits for a port) and SIGTERM ends it with status 0.
+read -r -a argv <<<"$(sed -n 's/^ExecStart=//p' "$dunit")"
+"${argv[@]}" --sysfs-root "$src/tests/fixtures/sysfs/host1" --config none \
+    --run-dir "$work/run" 2>"$work/daemon.log" &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+[ "$status" -eq 0 ] || { out=$(cat "$work/daemon.log"); bad "the unit's daemon exited $status" "${argv[@]}"; }
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)"
     exit 1

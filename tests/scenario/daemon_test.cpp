@@ -23,6 +23,7 @@
 
 #include <srpadm/daemon/daemon.hpp>
 #include <srpadm/daemon/log.hpp>
+#include <srpadm/daemon/service.hpp>
 #include <srpadm/host/srp_hosts.hpp>
 #include <srpadm/ops/run_dir.hpp>
 #include <srpadm/ops/session.hpp>
@@ -361,6 +362,105 @@ TEST(Daemon, AfterAnSmFailoverEachPortWaitsARandomPartOfTheSpread) {
     h.run_to(60s + 41s);
     EXPECT_EQ(h.fabric().sa().subscriptions().size(), 8U) << h.log();
     EXPECT_EQ(h.kernel().hosts_added, 3U);
+}
+
+// What the daemon tells systemd, recorded with the virtual time it was sent.
+class RecordingNotifier final : public ServiceNotifier {
+  public:
+    explicit RecordingNotifier(runtime::EventLoop& loop) : loop_(loop) {}
+    void notify(const std::string& state) override { sent.push_back({loop_.now(), state}); }
+    std::optional<runtime::Duration> watchdog() override { return watchdog_interval; }
+
+    struct Sent {
+        runtime::TimePoint at;
+        std::string state;
+    };
+    std::vector<Sent> sent;
+    std::optional<runtime::Duration> watchdog_interval;
+    std::size_t count(const std::string& prefix) const {
+        return static_cast<std::size_t>(std::count_if(
+            sent.begin(), sent.end(), [&](const Sent& s) { return s.state.rfind(prefix, 0) == 0; }));
+    }
+
+  private:
+    runtime::EventLoop& loop_;
+};
+
+TEST(Daemon, TellsSystemdItIsReadyOnceEveryPortHasScannedAndKeepsTheStatusCurrent) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    RecordingNotifier notifier(h.loop());
+    notifier.watchdog_interval = 10s;
+    ServiceReporter service(h.loop(), h.daemon(), notifier);
+    service.start();
+    EXPECT_FALSE(service.ready());  // nothing has been scanned yet
+    h.run_to(30s);
+    ASSERT_TRUE(service.ready()) << h.log();
+    EXPECT_EQ(notifier.count("READY=1"), 1U);
+    const auto ready = std::find_if(notifier.sent.begin(), notifier.sent.end(),
+                                    [](const auto& s) { return s.state.rfind("READY=1", 0) == 0; });
+    ASSERT_NE(ready, notifier.sent.end());
+    EXPECT_NE(ready->state.find("\nSTATUS=2 of 2 ports up; "), std::string::npos) << ready->state;
+    // The last status: storage1 on both ports, storage2 on port 1; port 2 is refused by
+    // storage2's access list and backs off.
+    std::string last;
+    for (const auto& s : notifier.sent) {
+        if (s.state.find("STATUS=") != std::string::npos) {
+            last = s.state.substr(s.state.find("STATUS="));
+        }
+    }
+    EXPECT_EQ(last.rfind("STATUS=2 of 2 ports up; 3 of 4 targets connected; 1 failing (last error: ",
+                         0),
+              0U)
+        << last;
+    // At most one STATUS= a second, and only when the line changes.
+    std::optional<runtime::TimePoint> previous;
+    for (const auto& s : notifier.sent) {
+        if (s.state.rfind("STATUS=", 0) == 0) {
+            if (previous) {
+                EXPECT_GE(s.at - *previous, 1s);
+            }
+            previous = s.at;
+        }
+    }
+    // The watchdog: every 5 s (half of WatchdogSec=) for the 30 s so far.
+    EXPECT_GE(notifier.count("WATCHDOG=1"), 6U);
+    EXPECT_LE(notifier.count("WATCHDOG=1"), 7U);
+
+    // A reload: RELOADING=1 (with the time, for Type=notify-reload), then READY=1 again.
+    service.reloading();
+    h.daemon().reload();
+    service.reloaded();
+    ASSERT_GE(notifier.sent.size(), 2U);
+    EXPECT_EQ(notifier.sent[notifier.sent.size() - 2].state.rfind("RELOADING=1\nMONOTONIC_USEC=", 0),
+              0U);
+    EXPECT_EQ(notifier.sent.back().state.rfind("READY=1\nSTATUS=", 0), 0U);
+    // Stopping.
+    service.stopping();
+    h.stop();
+    EXPECT_EQ(notifier.count("STOPPING=1"), 1U);
+}
+
+TEST(Daemon, TellsSystemdItIsReadyAfterTheWaitWhenAPortNeverScans) {
+    DaemonHost h;
+    // No SA answers on this fabric: every scan of both ports times out and is retried.
+    sim::FaultRule drop;
+    drop.action = sim::FaultAction::drop;
+    drop.mgmt_class = 0x03;
+    drop.origin = "test: no SA";
+    h.fabric().faults().add(drop);
+    ASSERT_TRUE(h.start());
+    RecordingNotifier notifier(h.loop());
+    ServiceOptions options;
+    options.ready_wait = 20s;
+    ServiceReporter service(h.loop(), h.daemon(), notifier, options);
+    service.start();
+    h.run_to(19s);
+    EXPECT_FALSE(service.ready());
+    h.run_to(21s);
+    EXPECT_TRUE(service.ready());
+    EXPECT_FALSE(h.daemon().settled());
+    EXPECT_EQ(notifier.count("READY=1"), 1U);
 }
 
 TEST(Daemon, StoppingUnsubscribesEveryPort) {

@@ -197,6 +197,10 @@ class Daemon {
     const Counters& counters() const { return counters_; }
     // Every port has scanned once (or is down or closed): systemd's READY=1.
     bool settled() const;
+    // `observer` runs on the loop after anything ports() or targets() show may have changed
+    // (a port's state, a scan, a target's phase); it must not call back into the daemon
+    // before it returns (post, then read).
+    void set_on_change(std::function<void()> observer);
 
   private:
     class Port;
@@ -209,6 +213,7 @@ class Daemon {
     void reconcile_all();
     bool excluded(const PortName& port, const std::string& id_ext, Guid ioc_guid);
     void stop_done();
+    void changed();
 
     ops::Session& session_;
     Platform& platform_;
@@ -225,6 +230,7 @@ class Daemon {
     bool stopping_ = false;
     std::size_t stop_pending_ = 0;
     std::function<void()> stop_done_;
+    std::function<void()> on_change_;
     std::size_t in_flight_ = 0;  // logins being written
     // The admin's disconnections, read again when the file changes.
     std::optional<std::filesystem::file_time_type> exclusions_mtime_;

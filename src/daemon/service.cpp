@@ -1,9 +1,9 @@
 #include <algorithm>
 #include <ctime>
+#include <systemd/sd-daemon.h>
 #include <utility>
 
 #include <fmt/format.h>
-#include <systemd/sd-daemon.h>
 
 #include <srpadm/daemon/service.hpp>
 

@@ -378,8 +378,9 @@ class RecordingNotifier final : public ServiceNotifier {
     std::vector<Sent> sent;
     std::optional<runtime::Duration> watchdog_interval;
     std::size_t count(const std::string& prefix) const {
-        return static_cast<std::size_t>(std::count_if(
-            sent.begin(), sent.end(), [&](const Sent& s) { return s.state.rfind(prefix, 0) == 0; }));
+        return static_cast<std::size_t>(std::count_if(sent.begin(), sent.end(), [&](const Sent& s) {
+            return s.state.rfind(prefix, 0) == 0;
+        }));
     }
 
   private:
@@ -409,9 +410,9 @@ TEST(Daemon, TellsSystemdItIsReadyOnceEveryPortHasScannedAndKeepsTheStatusCurren
             last = s.state.substr(s.state.find("STATUS="));
         }
     }
-    EXPECT_EQ(last.rfind("STATUS=2 of 2 ports up; 3 of 4 targets connected; 1 failing (last error: ",
-                         0),
-              0U)
+    EXPECT_EQ(
+        last.rfind("STATUS=2 of 2 ports up; 3 of 4 targets connected; 1 failing (last error: ", 0),
+        0U)
         << last;
     // At most one STATUS= a second, and only when the line changes.
     std::optional<runtime::TimePoint> previous;
@@ -432,8 +433,8 @@ TEST(Daemon, TellsSystemdItIsReadyOnceEveryPortHasScannedAndKeepsTheStatusCurren
     h.daemon().reload();
     service.reloaded();
     ASSERT_GE(notifier.sent.size(), 2U);
-    EXPECT_EQ(notifier.sent[notifier.sent.size() - 2].state.rfind("RELOADING=1\nMONOTONIC_USEC=", 0),
-              0U);
+    EXPECT_EQ(
+        notifier.sent[notifier.sent.size() - 2].state.rfind("RELOADING=1\nMONOTONIC_USEC=", 0), 0U);
     EXPECT_EQ(notifier.sent.back().state.rfind("READY=1\nSTATUS=", 0), 0U);
     // Stopping.
     service.stopping();

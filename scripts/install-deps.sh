@@ -15,8 +15,9 @@ packages=(
   googletest libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format clang-tidy
   # tests: the CLI suite reads discover's JSON output
   jq
-  # tests: systemd-analyze checks the systemd units; python3 listens on a NOTIFY_SOCKET
-  systemd python3
+  # tests: systemd-analyze checks the systemd units; python3 listens on a NOTIFY_SOCKET;
+  # prometheus_client parses the daemon's metrics file
+  systemd python3 python3-prometheus-client
   # tests: real subnet manager tier (ibsim + opensm + libumad2sim) and the benchmark
   ibsim-utils libumad2sim0 opensm infiniband-diags
 )

@@ -32,10 +32,24 @@ std::string_view errc_name(Errc code) {
             return "partial";
         case Errc::cancelled:
             return "cancelled";
+        case Errc::no_daemon:
+            return "no-daemon";
+        case Errc::not_permitted:
+            return "not-permitted";
         case Errc::internal:
             return "internal";
     }
     return "unknown";
+}
+
+std::optional<Errc> errc_from_name(std::string_view name) {
+    for (auto c = static_cast<std::uint8_t>(Errc::usage);
+         c <= static_cast<std::uint8_t>(Errc::internal); ++c) {
+        if (errc_name(static_cast<Errc>(c)) == name) {
+            return static_cast<Errc>(c);
+        }
+    }
+    return std::nullopt;
 }
 
 ExitStatus exit_status(Errc code) {
@@ -61,6 +75,9 @@ ExitStatus exit_status(Errc code) {
             return ExitStatus::connect;
         case Errc::cancelled:
             return ExitStatus::interrupted;
+        case Errc::no_daemon:
+        case Errc::not_permitted:
+            return ExitStatus::daemon;
         case Errc::internal:
             return ExitStatus::failure;
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,10 +30,14 @@ enum class Errc : std::uint8_t {
     io,             // a local read/write failed (sysfs, files)
     partial,        // an operation finished but some parts failed
     cancelled,      // stopped on request (SIGINT, SIGTERM, shutdown)
+    no_daemon,      // no srpadm daemon answers on the control socket
+    not_permitted,  // the daemon refused a change from this user (not root, not its group)
     internal,       // a bug
 };
 
 std::string_view errc_name(Errc code);
+// The code errc_name() gives `name`; nullopt for a name it never gives.
+std::optional<Errc> errc_from_name(std::string_view name);
 
 struct Error {
     Errc code{Errc::internal};
@@ -61,6 +66,7 @@ enum class ExitStatus : int {
     discovery = 5,      // the fabric could not be queried (SA unreachable, timeouts)
     partial = 6,        // finished, but some targets or ports failed
     connect = 7,        // a host-side action (add_target, delete) failed
+    daemon = 8,         // no daemon answers on the control socket, or it refused the change
     interrupted = 130,  // stopped by a signal; the tools return 128 + its number (130, 143)
 };
 

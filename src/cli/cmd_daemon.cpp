@@ -1,12 +1,15 @@
 // srpadm daemon: keep every target the configuration allows connected (daemon/daemon.hpp).
 #include <csignal>
+#include <grp.h>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include <srpadm/daemon/control_server.hpp>
 #include <srpadm/daemon/daemon.hpp>
+#include <srpadm/daemon/metrics.hpp>
 #include <srpadm/daemon/service.hpp>
 #include <srpadm/runtime/signals.hpp>
 
@@ -29,6 +32,8 @@ struct DaemonArgs {
     std::string log_level = "info";
     std::string sysfs_root = "/sys";
     std::string run_dir;
+    std::string control_group;
+    std::string metrics_file;
 };
 
 spdlog::level::level_enum log_level(const std::string& name) {
@@ -69,6 +74,16 @@ int run(const DaemonArgs& args, const Context& ctx) {
     options.retry.first = std::chrono::seconds(args.retry_first);
     options.retry.max = std::chrono::seconds(std::max(args.retry_first, args.retry_max));
     options.seed = static_cast<std::uint64_t>(::getpid());
+    std::optional<gid_t> control_gid;
+    if (!args.control_group.empty()) {
+        const group* g = ::getgrnam(args.control_group.c_str());
+        if (g == nullptr) {
+            return static_cast<int>(
+                report(Error{Errc::usage, fmt::format("option --control-group: no group '{}'",
+                                                      args.control_group)}));
+        }
+        control_gid = g->gr_gid;
+    }
 
     ops::HostOptions host = host_options(ctx, args.sysfs_root);
     host.actions = action_options(args.timing);
@@ -97,6 +112,34 @@ int run(const DaemonArgs& args, const Context& ctx) {
     const auto notifier = daemon::systemd_notifier();
     daemon::ServiceReporter service(session.loop(), d, *notifier);
     service.start();
+    // srpadm status, rescan and reload talk to the daemon here.
+    std::optional<daemon::ControlServer> control;
+    if (!session.run_dir().empty()) {
+        control.emplace(session.loop(), ops::control::socket_path(session.run_dir()),
+                        daemon::default_authorizer(control_gid),
+                        daemon::daemon_handler(d, [&service](bool before) {
+                            if (before) {
+                                service.reloading();
+                            } else {
+                                service.reloaded();
+                            }
+                        }));
+        if (auto listening = control->start(); !listening) {
+            if (listening.error().code == Errc::exists) {
+                log->error("", "", listening.error().message);
+                return static_cast<int>(ExitStatus::daemon);
+            }
+            log->warn("", "",
+                      "no control socket (srpadm status shows sysfs alone): " +
+                          listening.error().message);
+            control.reset();
+        }
+    }
+    std::optional<daemon::MetricsWriter> metrics;
+    if (!args.metrics_file.empty()) {
+        metrics.emplace(session.loop(), d, args.metrics_file, log);
+        metrics->start();
+    }
     // The daemon's own signals; SIGINT and SIGTERM replace the one-shot commands' handling.
     bool stopped = false;
     runtime::SignalWatch signals(
@@ -104,11 +147,11 @@ int run(const DaemonArgs& args, const Context& ctx) {
             switch (signal) {
                 case SIGHUP:
                     service.reloading();
-                    d.reload();
+                    static_cast<void>(d.reload());  // an error is logged with file:line
                     service.reloaded();
                     break;
                 case SIGUSR1:
-                    d.rescan();
+                    static_cast<void>(d.rescan());
                     break;
                 default:
                     log->info(
@@ -180,6 +223,12 @@ void register_daemon(CLI::App& app, Context& ctx) {
     cmd->add_option("--run-dir", args->run_dir,
                     "srpadm's run directory: login locks and the logins the admin disconnected "
                     "(default /run/srpadm, or SYSFS-ROOT/.srpadm with --sysfs-root)");
+    cmd->add_option("--control-group", args->control_group,
+                    "A group whose members may ask for rescans and reloads through the control "
+                    "socket (srpadm rescan, srpadm reload), besides root; status is open to all");
+    cmd->add_option("--metrics-file", args->metrics_file,
+                    "Write Prometheus text exposition here for node_exporter's textfile "
+                    "collector (replaced whole, at most once a second; srpadm(8), METRICS)");
     cmd->callback([args, &ctx] { ctx.status = static_cast<ExitStatus>(run(*args, ctx)); });
 }
 

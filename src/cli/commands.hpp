@@ -50,6 +50,8 @@ void register_list(CLI::App& app, Context& ctx);
 void register_initiator_id(CLI::App& app, Context& ctx);
 void register_config(CLI::App& app, Context& ctx);
 void register_daemon(CLI::App& app, Context& ctx);
+// status, rescan and reload.
+void register_status(CLI::App& app, Context& ctx);
 
 // The subcommands both tools have, in the order --help lists them.
 void register_common(CLI::App& app, Context& ctx);

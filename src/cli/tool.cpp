@@ -46,6 +46,7 @@ void register_common(CLI::App& app, Context& ctx) {
     register_initiator_id(app, ctx);
     register_config(app, ctx);
     register_daemon(app, ctx);
+    register_status(app, ctx);
 }
 
 int run_tool(CLI::App& app, Context& ctx, int argc, char** argv) {

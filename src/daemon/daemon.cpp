@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <random>
 #include <utility>
@@ -35,6 +36,40 @@ std::string_view target_phase_name(TargetPhase phase) {
             return "waiting";
     }
     return "?";
+}
+
+std::string_view login_failure_reason(const host::ConnectResult& result) {
+    switch (result.state) {
+        case host::ConnectState::connected:
+        case host::ConnectState::already_connected:
+            return "none";
+        case host::ConnectState::timed_out:
+            return "timed-out";
+        case host::ConnectState::vanished:
+            return "vanished";
+        case host::ConnectState::failed:
+            break;
+    }
+    // The errors ib_srp's add_target gives (srp_create_target() and what it calls in
+    // drivers/infiniband/ulp/srp/ib_srp.c; the CM's rejects become ECONNRESET).
+    switch (result.error) {
+        case ECONNRESET:
+        case ECONNREFUSED:
+            return "rejected";
+        case ETIMEDOUT:
+            return "timed-out";
+        case ENETUNREACH:
+        case EHOSTUNREACH:
+        case ENXIO:
+            return "unreachable";
+        case EINVAL:
+            return "invalid";
+        case ENODEV:
+        case ENOENT:
+            return "no-initiator-port";
+        default:
+            return "other";
+    }
 }
 
 namespace {
@@ -123,6 +158,8 @@ class Daemon::Port {
         TargetPhase phase = TargetPhase::waiting;
         std::string host;
         unsigned failures = 0;
+        std::uint64_t attempts = 0;
+        std::map<std::string, std::uint64_t> failures_by_reason;
         std::string last_error;
         std::uint64_t invalid_generation = 0;
         std::optional<runtime::TimePoint> next_try;
@@ -155,6 +192,12 @@ class Daemon::Port {
     std::optional<discovery::DiscoveryReport> report_;
     bool up_ = false;
     bool subscribed_ = false;
+    std::optional<runtime::TimePoint> subscribed_at_;
+    std::optional<ScanSummary> last_scan_;
+    std::optional<runtime::TimePoint> scan_started_;
+    std::optional<runtime::TimePoint> next_rescan_;
+    PortCounters counters_;
+    mad::EndpointStats closed_stats_;  // what endpoints closed before the current one sent
     std::uint64_t scans_ = 0;
     unsigned periodic_ = 0;
     unsigned scan_failures_ = 0;
@@ -171,10 +214,10 @@ class Daemon::Port {
 };
 
 void Daemon::Port::open() {
-    const AtScopeEnd shown([this] { d_.changed(); });
     if (endpoint_) {
         return;
     }
+    const AtScopeEnd shown([this] { d_.changed(); });
     auto ports = d_.session_.ports();
     if (!ports) {
         log().error(label_, "", ports.error().message);
@@ -216,6 +259,10 @@ void Daemon::Port::close() {
     traps_.reset();
     if (endpoint_) {
         endpoint_->set_port_event_handler({});
+        const mad::EndpointStats& st = endpoint_->stats();
+        closed_stats_.requests_sent[0] += st.requests_sent[0];
+        closed_stats_.requests_sent[1] += st.requests_sent[1];
+        closed_stats_.timeouts += st.timeouts;
     }
     endpoint_.reset();
     for (auto* timer : {&rescan_timer_, &subscribe_timer_, &reopen_timer_, &resync_timer_}) {
@@ -258,6 +305,7 @@ void Daemon::Port::on_port_event(const mad::PortEvent& event) {
             }
             up_ = false;
             subscribed_ = false;
+            scan_started_.reset();
             scan_.reset();
             if (resync_timer_ != 0) {
                 loop().cancel(resync_timer_);
@@ -332,6 +380,7 @@ void Daemon::Port::resync(bool with_scan, bool spread_out) {
 
 void Daemon::Port::on_trap(const discovery::TrapEvent& event) {
     ++d_.counters_.reports;
+    ++counters_.reports;
     log().info(label_, "", discovery::describe(event));
     // Only the port the Report names changed: look at it alone (one SA query and one
     // IOUnitInfo when its I/O unit did not change), unless there is no full report to merge
@@ -366,6 +415,8 @@ void Daemon::Port::subscribe() {
         }
         if (failed.empty()) {
             ++d_.counters_.subscriptions;
+            ++counters_.subscriptions;
+            subscribed_at_ = loop().now();
             if (!subscribed_ || subscribe_failures_ > 0) {
                 log().info(label_, "", "subscribed to traps 64, 65, 144 and 145");
             }
@@ -413,13 +464,16 @@ void Daemon::Port::start_scan() {
     discovery::DiscoveryOptions options = d_.options_.discovery;
     options.limits.sa_interval = d_.options_.sa_pace;
     options.limits.sa_burst = d_.options_.sa_burst;
+    scan_started_ = loop().now();
     if (!wish.wanted && report_) {
         ++d_.counters_.targeted_scans;
+        ++counters_.targeted_scans;
         scan_ = discovery::ScanOperation::start(*endpoint_, options, &cache_, wish.ports,
                                                 std::move(done));
         return;
     }
     ++d_.counters_.scans;
+    ++counters_.scans;
     scan_ = discovery::ScanOperation::start(*endpoint_, options, &cache_, std::move(done));
 }
 
@@ -427,9 +481,17 @@ void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
     const AtScopeEnd shown([this] { d_.changed(); });
     // The operation is still on the stack that called us: drop it from the loop.
     loop().post([op = std::shared_ptr<discovery::ScanOperation>(std::move(scan_))] {});
+    ScanSummary summary;
+    summary.at = loop().now();
+    summary.elapsed = scan_started_ ? summary.at - *scan_started_ : runtime::Duration::zero();
+    scan_started_.reset();
     if (!result) {
         ++d_.counters_.scan_failures;
+        ++counters_.scan_failures;
         ++scan_failures_;
+        summary.ok = false;
+        summary.error = result.error().message;
+        last_scan_ = summary;
         if (last_problem_ != result.error().message) {
             last_problem_ = result.error().message;
             log().warn(label_, "", "scan failed: " + last_problem_);
@@ -447,6 +509,13 @@ void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
     }
     ++scans_;
     scan_failures_ = 0;
+    summary.targeted = result->targeted;
+    summary.targets = result->targets.size();
+    summary.dm_ports = result->stats.dm_ports;
+    summary.sa_requests = result->stats.sa_requests;
+    summary.dm_requests = result->stats.dm_requests;
+    summary.timeouts = result->stats.timeouts;
+    last_scan_ = summary;
     if (!last_problem_.empty()) {
         log().info(label_, "", "scanning works again");
         last_problem_.clear();
@@ -471,10 +540,12 @@ void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
 }
 
 void Daemon::Port::arm_rescan() {
+    next_rescan_.reset();
     if (d_.options_.rescan_interval.count() == 0 || d_.stopping_) {
         return;
     }
-    rescan_timer_ = loop().after(jittered(d_.options_.rescan_interval, d_.rng_), [this] {
+    next_rescan_ = loop().now() + jittered(d_.options_.rescan_interval, d_.rng_);
+    rescan_timer_ = loop().at(*next_rescan_, [this] {
         rescan_timer_ = 0;
         ++periodic_;
         const unsigned every = std::max(1U, d_.options_.full_walk_every);
@@ -502,10 +573,10 @@ void Daemon::Port::cancel_retry(Target& t) {
 }
 
 void Daemon::Port::set_phase(Target& t, TargetPhase phase, const std::string& why) {
-    const AtScopeEnd shown([this] { d_.changed(); });
     if (t.phase == phase && t.last_error == why) {
         return;
     }
+    const AtScopeEnd shown([this] { d_.changed(); });
     const bool was_connected = t.phase == TargetPhase::connected;
     t.phase = phase;
     const std::string what = host::describe_login(t.plan.request);
@@ -632,6 +703,7 @@ void Daemon::Port::login(const std::string& key) {
     t.in_flight = true;
     ++d_.in_flight_;
     ++d_.counters_.logins;
+    ++t.attempts;
     set_phase(t, TargetPhase::connecting, t.last_error);
     ops::carry_out(
         d_.session_, {ops::planned_outcome(t.plan)},
@@ -686,6 +758,7 @@ void Daemon::Port::login_done(const std::string& key, const ops::TargetOutcome& 
             return;
         case Verdict::invalid:
             ++d_.counters_.logins_failed;
+            ++t.failures_by_reason[std::string(login_failure_reason(r))];
             t.invalid_generation = d_.generation_;
             set_phase(t, TargetPhase::invalid,
                       reason_of(outcome.message, host::describe_login(t.plan.request)));
@@ -694,6 +767,7 @@ void Daemon::Port::login_done(const std::string& key, const ops::TargetOutcome& 
             break;
     }
     ++d_.counters_.logins_failed;
+    ++t.failures_by_reason[std::string(login_failure_reason(r))];
     ++t.failures;
     const auto delay = retry_delay(d_.options_.retry, t.failures, d_.rng_);
     t.next_try = loop().now() + delay;
@@ -745,7 +819,27 @@ PortStatus Daemon::Port::status() const {
     PortStatus s;
     s.port = name_;
     s.state = !endpoint_ ? "closed" : (up_ ? "up" : "down");
+    if (endpoint_) {
+        if (auto attrs = endpoint_->port_attributes()) {
+            s.lid = attrs->lid;
+            s.sm_lid = attrs->sm_lid;
+        }
+    }
     s.scans = scans_;
+    s.subscribed_at = subscribed_at_;
+    s.scanning = scan_ != nullptr;
+    s.last_scan = last_scan_;
+    s.next_rescan = next_rescan_;
+    s.counters = counters_;
+    s.counters.sa_mads = closed_stats_.requests_sent[0];
+    s.counters.dm_mads = closed_stats_.requests_sent[1];
+    s.counters.mad_timeouts = closed_stats_.timeouts;
+    if (endpoint_) {
+        const mad::EndpointStats& st = endpoint_->stats();
+        s.counters.sa_mads += st.requests_sent[0];
+        s.counters.dm_mads += st.requests_sent[1];
+        s.counters.mad_timeouts += st.timeouts;
+    }
     s.targets = report_ ? report_->targets.size() : 0;
     s.connected = static_cast<std::size_t>(
         std::count_if(targets_.begin(), targets_.end(),
@@ -759,9 +853,13 @@ void Daemon::Port::append_targets(std::vector<TargetStatus>& out) const {
         TargetStatus s;
         s.port = name_;
         s.target = host::describe_login(t.plan.request);
+        s.found = t.plan.target;
         s.phase = t.phase;
         s.host = t.host;
+        s.rule = t.phase == TargetPhase::denied ? t.plan.rule : std::string();
         s.failures = t.failures;
+        s.attempts = t.attempts;
+        s.failures_by_reason = t.failures_by_reason;
         s.last_error = t.last_error;
         s.next_try = t.next_try;
         out.push_back(std::move(s));
@@ -780,7 +878,7 @@ Daemon::Daemon(ops::Session& session, Platform& platform, DaemonOptions options,
       rng_(static_cast<std::minstd_rand::result_type>(options_.seed == 0 ? 1 : options_.seed)) {}
 
 Daemon::~Daemon() {
-    on_change_ = nullptr;  // the ports closing below are no news to anyone
+    observers_.clear();  // the ports closing below are no news to anyone
     ports_.clear();
     for (auto* timer : {&audit_timer_, &reconcile_timer_}) {
         if (*timer != 0) {
@@ -795,6 +893,7 @@ Result<void> Daemon::start() {
         return Unexpected(settings.error());
     }
     settings_ = std::move(*settings);
+    started_at_ = session_.loop().now();
     if (auto watching = platform_.watch([this](const KernelEvent& e) { on_kernel_event(e); });
         !watching) {
         log_->warn("", "",
@@ -920,13 +1019,13 @@ bool Daemon::excluded(const PortName& port, const std::string& id_ext, Guid ioc_
            });
 }
 
-void Daemon::reload() {
+Result<void> Daemon::reload() {
     auto settings = ops::connect_settings(options_.settings, session_.sysfs(), sources_);
     if (!settings) {
         log_->error(
             "", "",
             "configuration not reloaded, the last good one stays: " + settings.error().message);
-        return;
+        return Unexpected(settings.error());
     }
     settings_ = std::move(*settings);
     ++generation_;
@@ -941,12 +1040,32 @@ void Daemon::reload() {
     }
     sync_ports();
     reconcile_all();
+    changed();
+    return {};
 }
 
-void Daemon::rescan() {
+Result<std::vector<PortName>> Daemon::rescan(const std::optional<model::PortSelector>& only) {
+    std::vector<PortName> chosen;
     for (auto& [name, port] : ports_) {
-        port->scan(full_scan(true));
+        if (!only || only->matches(name.device, name.port)) {
+            chosen.push_back(name);
+        }
     }
+    if (chosen.empty()) {
+        std::string served;
+        for (const auto& [name, port] : ports_) {
+            served += (served.empty() ? "" : ", ") + name.str();
+        }
+        return Unexpected(
+            Error{Errc::not_found, fmt::format("no served port matches {} (served: {})",
+                                               only ? only->str() : std::string("the request"),
+                                               served.empty() ? std::string("none") : served)});
+    }
+    for (const PortName& name : chosen) {
+        ports_.at(name)->scan(full_scan(true));
+    }
+    changed();
+    return chosen;
 }
 
 void Daemon::stop(std::function<void()> done) {
@@ -997,13 +1116,28 @@ std::vector<TargetStatus> Daemon::targets() const {
     return out;
 }
 
-void Daemon::set_on_change(std::function<void()> observer) {
-    on_change_ = std::move(observer);
+std::uint64_t Daemon::add_observer(std::function<void()> observer) {
+    const std::uint64_t id = next_observer_++;
+    observers_.emplace(id, std::move(observer));
+    return id;
+}
+
+void Daemon::remove_observer(std::uint64_t id) {
+    observers_.erase(id);
 }
 
 void Daemon::changed() {
-    if (on_change_) {
-        on_change_();
+    // An observer may remove itself (or another): walk a copy of the ids.
+    std::vector<std::uint64_t> ids;
+    ids.reserve(observers_.size());
+    for (const auto& [id, f] : observers_) {
+        ids.push_back(id);
+    }
+    for (const std::uint64_t id : ids) {
+        auto it = observers_.find(id);
+        if (it != observers_.end()) {
+            it->second();
+        }
     }
 }
 

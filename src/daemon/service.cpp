@@ -92,7 +92,9 @@ ServiceReporter::ServiceReporter(runtime::EventLoop& loop, Daemon& daemon,
     : loop_(loop), daemon_(daemon), notifier_(notifier), options_(options) {}
 
 ServiceReporter::~ServiceReporter() {
-    daemon_.set_on_change({});
+    if (observer_ != 0) {
+        daemon_.remove_observer(observer_);
+    }
     for (const auto timer : {ready_timer_, status_timer_, watchdog_timer_}) {
         if (timer != 0) {
             loop_.cancel(timer);
@@ -101,7 +103,7 @@ ServiceReporter::~ServiceReporter() {
 }
 
 void ServiceReporter::start() {
-    daemon_.set_on_change([this] { on_change(); });
+    observer_ = daemon_.add_observer([this] { on_change(); });
     ready_timer_ = loop_.after(options_.ready_wait, [this] {
         ready_timer_ = 0;
         if (!ready_) {

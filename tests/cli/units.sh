@@ -44,6 +44,37 @@ run_srpadm "${argv[@]:1}" --sysfs-root "$src/tests/fixtures/sysfs/host1" --confi
 [ "$status" -ne 2 ] || bad "srpadm refuses the unit's command line" "${argv[@]:1}"
 [[ "$err" == *"umad"* ]] || bad "srpadm did not get as far as the umad device" "${argv[@]:1}"
 
+# The one-shot unit steps aside for the daemon: with srpadm.service enabled its ExecCondition=
+# starts the daemon (without waiting) and exits 1, which skips the unit; without it, it exits 0
+# and the login runs. A stand-in systemctl records what it was asked.
+cond=$(sed -n 's/^ExecCondition=//p' "$unit")
+[[ "$cond" == "/bin/sh -c '"*"'" ]] || { out=$cond; bad "ExecCondition= is not one /bin/sh -c '...'" "$unit"; }
+script=${cond#"/bin/sh -c '"}
+script=${script%"'"}
+mkdir -p "$work/fakebin"
+cat >"$work/fakebin/systemctl" <<'SH'
+#!/bin/sh
+echo "$*" >>"$SYSTEMCTL_LOG"
+case "$*" in
+  "-q is-enabled srpadm.service") exit "$DAEMON_DISABLED" ;;
+esac
+exit 0
+SH
+chmod +x "$work/fakebin/systemctl"
+for disabled in 0 1; do
+    : >"$work/systemctl.log"
+    PATH=$work/fakebin:$PATH SYSTEMCTL_LOG=$work/systemctl.log DAEMON_DISABLED=$disabled /bin/sh -c "$script"
+    status=$?
+    out=$(cat "$work/systemctl.log")
+    if [ "$disabled" -eq 0 ]; then
+        [ "$status" -eq 1 ] && [ "$out" = $'-q is-enabled srpadm.service\n-q --no-block start srpadm.service' ] ||
+            bad "with the daemon enabled the one-shot unit should start it and be skipped" "$cond"
+    else
+        [ "$status" -eq 0 ] && [ "$out" = "-q is-enabled srpadm.service" ] ||
+            bad "without the daemon the one-shot unit should run" "$cond"
+    fi
+done
+
 # The daemon's unit: systemd's parser, Type=notify running `srpadm daemon`, reload by SIGHUP,
 # and a sandbox that leaves the daemon what it needs.
 dunit=$work/srpadm.service

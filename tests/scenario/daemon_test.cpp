@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include <fmt/format.h>
@@ -21,16 +23,22 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <srpadm/daemon/control_server.hpp>
 #include <srpadm/daemon/daemon.hpp>
 #include <srpadm/daemon/log.hpp>
+#include <srpadm/daemon/metrics.hpp>
 #include <srpadm/daemon/service.hpp>
+#include <srpadm/host/host_ports.hpp>
 #include <srpadm/host/srp_hosts.hpp>
 #include <srpadm/ops/run_dir.hpp>
 #include <srpadm/ops/session.hpp>
+#include <srpadm/ops/status.hpp>
 #include <srpadm/runtime/clock.hpp>
 #include <srpadm/sim/events.hpp>
 #include <srpadm/sim/fabric_file.hpp>
 #include <srpadm/sim/host.hpp>
+
+#include "status_render.hpp"
 
 namespace srpadm::daemon {
 namespace {
@@ -591,6 +599,98 @@ TEST(Daemon, APKeyTableChangeDropsThePortsCacheAndRescans) {
     EXPECT_EQ(h.daemon().counters().scans, scans + 1);
     EXPECT_GE(h.fabric().stats().sa.requests - sa_before, 3U);
     EXPECT_EQ(h.kernel().hosts_added, 3U);
+}
+
+}  // namespace
+}  // namespace srpadm::daemon
+
+namespace srpadm::daemon {
+namespace {
+
+// tests/scenario/golden/NAME: equal to `text`; SRPADM_UPDATE_GOLDEN=1 writes it instead.
+void expect_golden(const std::string& name, const std::string& text) {
+    const fs::path path = fs::path(SRPADM_SOURCE_DIR) / "tests/scenario/golden" / name;
+    if (std::getenv("SRPADM_UPDATE_GOLDEN") != nullptr) {
+        std::ofstream(path) << text;
+    }
+    std::ifstream in(path);
+    std::stringstream want;
+    want << in.rdbuf();
+    EXPECT_EQ(text, want.str()) << "golden file " << path
+                                << " (SRPADM_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+// srpadm status as the daemon answers it and the front end merges it with sysfs: storage1 on
+// both ports, storage2 refused by its access list on port 2 (backing off, the multipath
+// warning), in virtual time (every figure is the same on each run).
+TEST(DaemonStatus, TextAndJsonAgainstTheStandInKernel) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    h.run_to(30s);
+    nlohmann::json answer = status_result(h.daemon(), h.loop().now());
+    ASSERT_TRUE(answer["daemon"]["pid"].is_number());
+    answer["daemon"]["pid"] = 4242;  // the only figure that is not the simulation's
+    // Over the wire and back, as srpadm status gets it.
+    auto parsed = ops::control::parse_answer(ops::control::ok_line(answer));
+    ASSERT_TRUE(parsed);
+    ops::StatusInputs in;
+    in.daemon = *parsed;
+    auto ports = host::local_ports(h.session().sysfs());
+    ASSERT_TRUE(ports);
+    in.ports = *ports;
+    auto hosts = host::srp_hosts(h.session().sysfs());
+    ASSERT_TRUE(hosts);
+    in.hosts = *hosts;
+    const nlohmann::json doc = ops::status_document(in);
+    expect_golden("daemon-status.txt", cli::render_status_text(doc));
+    expect_golden("daemon-status.json", doc.dump(2) + "\n");
+    const auto warnings = ops::multipath_warnings(doc);
+    ASSERT_EQ(warnings.size(), 1U);
+    EXPECT_EQ(warnings.front(),
+              "target id_ext 0002c90300c00030 ioc_guid 0x0002c90300c00030: reachable on 2 ports, "
+              "connected through 1");
+
+    // Without the daemon: sysfs alone, what only the daemon knows is unknown.
+    in.daemon.reset();
+    in.no_daemon = "no srpadm daemon listens on /run/srpadm/srpadm.sock";
+    expect_golden("sysfs-status.txt", cli::render_status_text(ops::status_document(in)));
+    EXPECT_TRUE(ops::multipath_warnings(ops::status_document(in)).empty());
+}
+
+// The metrics follow the daemon: written at once, then after changes at most once a second.
+TEST(DaemonStatus, MetricsAreWrittenOnChangeAtMostOnceASecond) {
+    DaemonHost h;
+    ASSERT_TRUE(h.start());
+    const fs::path file = fs::temp_directory_path() / fmt::format("srpadm-metrics-{}", ::getpid());
+    std::uint64_t writes_at_10s = 0;
+    {
+        MetricsWriter metrics(h.loop(), h.daemon(), file,
+                              std::make_shared<Log>(spdlog::default_logger()));
+        metrics.start();
+        EXPECT_EQ(metrics.writes(), 1U);
+        h.run_to(10s);
+        writes_at_10s = metrics.writes();
+        // The scans and the logins of the first seconds: a few writes, not one per change.
+        EXPECT_GE(writes_at_10s, 2U);
+        EXPECT_LE(writes_at_10s, 11U);
+        // Later only the retries of port 2 change anything (about once a minute), and the
+        // refresh writes every 60 s.
+        h.run_to(10s + 600s);
+        EXPECT_GE(metrics.writes() - writes_at_10s, 10U);
+        EXPECT_LE(metrics.writes() - writes_at_10s, 40U);
+        std::ifstream in(file);
+        std::stringstream text;
+        text << in.rdbuf();
+        EXPECT_NE(text.str().find("srpadm_targets_connected{port=\"mlx5_0:2\"} 1\n"),
+                  std::string::npos)
+            << text.str();
+        EXPECT_NE(text.str().find("srpadm_login_failures_total{port=\"mlx5_0:2\",target=\""
+                                  "0002c90300c00030,0002c90300c00030\",reason=\"rejected\"} "),
+                  std::string::npos)
+            << text.str();
+    }
+    std::error_code ec;
+    fs::remove(file, ec);
 }
 
 }  // namespace

@@ -134,23 +134,67 @@ enum class TargetPhase : std::uint8_t {
 // "connected", "connecting", "backing-off", "invalid", "denied", "taken-down", "waiting".
 std::string_view target_phase_name(TargetPhase phase);
 
+// Why a login failed, as a short word for logs, status and metrics: "rejected" (the target
+// or its ACL refused: ECONNRESET), "timed-out" (no answer, or the write did not return),
+// "unreachable" (no path: ENETUNREACH, EHOSTUNREACH, ENXIO), "vanished" (the SCSI host went
+// right after the login), "invalid" (EINVAL: the line), "no-initiator-port" (ENODEV, ENOENT:
+// ib_srp has no such port), "other".
+std::string_view login_failure_reason(const host::ConnectResult& result);
+
 struct TargetStatus {
     PortName port;
-    std::string target;  // "id_ext=...,ioc_guid=... (dgid ..., pkey ...)"
+    std::string target;   // "id_ext=...,ioc_guid=... (dgid ..., pkey ...)"
+    model::Target found;  // as the last scan found it (identity and address)
     TargetPhase phase = TargetPhase::waiting;
-    std::string host;        // when connected
-    unsigned failures = 0;   // since the last success
-    std::string last_error;  // the last failure, in words
+    std::string host;            // when connected
+    std::string rule;            // denied: the rule that refuses it ("" for the implicit last rule)
+    unsigned failures = 0;       // since the last success
+    std::uint64_t attempts = 0;  // logins written since the daemon started
+    std::map<std::string, std::uint64_t> failures_by_reason;  // login_failure_reason()
+    std::string last_error;                                   // the last failure, in words
     std::optional<runtime::TimePoint> next_try;
+};
+
+// A port's last scan, finished or failed.
+struct ScanSummary {
+    runtime::TimePoint at{};  // when it ended
+    bool ok = true;
+    bool targeted = false;  // after a Report: only the ports it named
+    std::size_t targets = 0;
+    std::size_t dm_ports = 0;
+    std::uint64_t sa_requests = 0;
+    std::uint64_t dm_requests = 0;
+    std::uint64_t timeouts = 0;
+    runtime::Duration elapsed{};
+    std::string error;  // when it failed
+};
+
+// What one port did since the daemon started (its endpoints' counts, across reopenings).
+struct PortCounters {
+    std::uint64_t sa_mads = 0;  // SA requests sent (retries counted)
+    std::uint64_t dm_mads = 0;  // Device Management requests sent
+    std::uint64_t mad_timeouts = 0;
+    std::uint64_t reports = 0;        // SA Reports received
+    std::uint64_t subscriptions = 0;  // subscribe rounds that succeeded
+    std::uint64_t scans = 0;
+    std::uint64_t targeted_scans = 0;
+    std::uint64_t scan_failures = 0;
 };
 
 struct PortStatus {
     PortName port;
-    std::string state;  // "up", "down", "closed", "held by srp_daemon"
+    std::string state;          // "up", "down", "closed"
+    std::optional<Lid> lid;     // when open
+    std::optional<Lid> sm_lid;  // when open
     std::uint64_t scans = 0;
     std::size_t targets = 0;  // found by the last scan
     std::size_t connected = 0;
     bool subscribed = false;
+    std::optional<runtime::TimePoint> subscribed_at;  // the last subscribe round that worked
+    bool scanning = false;
+    std::optional<ScanSummary> last_scan;
+    std::optional<runtime::TimePoint> next_rescan;  // the periodic one
+    PortCounters counters;
 };
 
 struct Counters {
@@ -182,12 +226,14 @@ class Daemon {
     // Reads the settings (a bad configuration stops the start: Errc::invalid_input with
     // file:line), watches the kernel, takes the ports and arms the timers.
     Result<void> start();
-    // SIGHUP: reads the settings again; on an error keeps the last good ones (and logs the
-    // error with file:line). Targets refused as invalid and the admin's disconnections are
-    // forgotten; every port is reconciled with what it last found.
-    void reload();
-    // SIGUSR1: every port scans again now (a full walk).
-    void rescan();
+    // SIGHUP, `srpadm reload`: reads the settings again; on an error keeps the last good ones
+    // (logs the error with file:line and returns it). Targets refused as invalid and the
+    // admin's disconnections are forgotten; every port is reconciled with what it last found.
+    Result<void> reload();
+    // SIGUSR1, `srpadm rescan`: every port (or those `only` names) scans again now, walking
+    // every I/O controller. Returns the ports that will scan; Errc::not_found naming the
+    // ports served when `only` names none of them.
+    Result<std::vector<PortName>> rescan(const std::optional<model::PortSelector>& only = {});
     // SIGTERM, SIGINT: stops scanning, unsubscribes every port and lets the logins being written
     // finish within their deadline; `done` runs once all that is over.
     void stop(std::function<void()> done);
@@ -197,10 +243,16 @@ class Daemon {
     const Counters& counters() const { return counters_; }
     // Every port has scanned once (or is down or closed): systemd's READY=1.
     bool settled() const;
+    runtime::TimePoint now() const { return session_.loop().now(); }
+    // When start() ran, and how many times the configuration was (re)loaded.
+    std::optional<runtime::TimePoint> started_at() const { return started_at_; }
+    std::uint64_t generation() const { return generation_; }
+
     // `observer` runs on the loop after anything ports() or targets() show may have changed
     // (a port's state, a scan, a target's phase); it must not call back into the daemon
-    // before it returns (post, then read).
-    void set_on_change(std::function<void()> observer);
+    // before it returns (post, then read). Returns an id for remove_observer().
+    std::uint64_t add_observer(std::function<void()> observer);
+    void remove_observer(std::uint64_t id);
 
   private:
     class Port;
@@ -230,7 +282,9 @@ class Daemon {
     bool stopping_ = false;
     std::size_t stop_pending_ = 0;
     std::function<void()> stop_done_;
-    std::function<void()> on_change_;
+    std::map<std::uint64_t, std::function<void()>> observers_;
+    std::uint64_t next_observer_ = 1;
+    std::optional<runtime::TimePoint> started_at_;
     std::size_t in_flight_ = 0;  // logins being written
     // The admin's disconnections, read again when the file changes.
     std::optional<std::filesystem::file_time_type> exclusions_mtime_;

@@ -80,6 +80,7 @@ class ServiceReporter {
     bool ready_ = false;
     bool stopping_ = false;
     bool update_posted_ = false;
+    std::uint64_t observer_ = 0;
     std::string last_status_;
     std::optional<runtime::TimePoint> last_sent_;
     runtime::EventLoop::TimerId ready_timer_ = 0;

@@ -35,6 +35,9 @@ ExitStatus run(const ListArgs& args, const Context& ctx) {
             hosts.push_back(h);
         }
     }
+    for (const std::string& note : scan->notes) {
+        fmt::print(stderr, "srpadm: note: {}\n", note);
+    }
     if (args.format == "json") {
         fmt::print("{}\n", render_list_json(hosts, scan->problems).dump(2));
     } else {

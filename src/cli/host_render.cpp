@@ -137,8 +137,12 @@ json render_list_json(const std::vector<host::SrpHost>& hosts,
         for (const host::SrpHost* h : group) {
             json devices = json::array();
             for (const host::ScsiDevice& d : h->devices) {
-                devices.push_back(
-                    {{"hctl", d.hctl}, {"block", d.block.empty() ? json(nullptr) : json(d.block)}});
+                const auto text = [](const std::string& v) { return v; };
+                devices.push_back({{"hctl", d.hctl},
+                                   {"block", d.block.empty() ? json(nullptr) : json(d.block)},
+                                   {"vendor", optional_json(d.vendor, text)},
+                                   {"model", optional_json(d.model, text)},
+                                   {"wwid", optional_json(d.wwid, text)}});
             }
             json rport = nullptr;
             if (h->remote_port) {

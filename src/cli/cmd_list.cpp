@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <srpadm/host/multipath.hpp>
 #include <srpadm/host/srp_hosts.hpp>
 
 #include "commands.hpp"
@@ -17,6 +18,7 @@ struct ListArgs {
     std::string port;
     std::string format = "text";
     std::string sysfs_root = "/sys";
+    bool multipath_conf = false;
 };
 
 ExitStatus run(const ListArgs& args, const Context& ctx) {
@@ -35,10 +37,14 @@ ExitStatus run(const ListArgs& args, const Context& ctx) {
             hosts.push_back(h);
         }
     }
+    for (const std::string& note : scan->notes) {
+        fmt::print(stderr, "srpadm: note: {}\n", note);
+    }
     if (args.format == "json") {
         fmt::print("{}\n", render_list_json(hosts, scan->problems).dump(2));
     } else {
-        fmt::print("{}", render_list_text(hosts, ctx.verbosity > 0));
+        fmt::print("{}", args.multipath_conf ? render_multipath_conf(host::multipath_plan(hosts))
+                                             : render_list_text(hosts, ctx.verbosity > 0));
         print_warnings(scan->problems);
         if (hosts.empty() && !sysfs.exists("class/infiniband_srp")) {
             fmt::print(stderr,
@@ -57,11 +63,18 @@ void register_list(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
         "list",
         "List the SRP targets this host is logged in to: per target, each path's SCSI host, "
-        "local port, target address, remote-port state and SCSI devices.");
+        "local port, target address, remote-port state and SCSI devices (in JSON with their "
+        "vendor, model and wwid); or, with --multipath-conf, dm-multipath settings for their "
+        "disks.");
     add_port_option(cmd, args->port, "only logins through this local port");
-    cmd->add_option("-f,--format", args->format, "Output: text or json")
-        ->check(CLI::IsMember({"text", "json"}))
-        ->capture_default_str();
+    auto* format = cmd->add_option("-f,--format", args->format, "Output: text or json")
+                       ->check(CLI::IsMember({"text", "json"}))
+                       ->capture_default_str();
+    cmd->add_flag("--multipath-conf", args->multipath_conf,
+                  "Print dm-multipath settings (multipath.conf) for the connected SRP disks: a "
+                  "device entry per vendor/product, with the targets, disks and remote-port "
+                  "timeouts as comments")
+        ->excludes(format);
     add_sysfs_root_option(cmd, args->sysfs_root);
     cmd->callback([args, &ctx] { ctx.status = run(*args, ctx); });
 }

@@ -23,9 +23,24 @@ json optional_json(const std::optional<T>& value, F&& convert) {
     return value ? json(convert(*value)) : json(nullptr);
 }
 
+std::string port_name(const std::string& device, const std::optional<unsigned>& port) {
+    return port ? fmt::format("{}:{}", device, *port)
+                : (device.empty() ? std::string("?") : device);
+}
+
+// A remote port's three timeouts, as sysfs names and shows them.
+std::string timeouts_text(const std::optional<model::TmoValues>& timeouts) {
+    if (!timeouts) {
+        return "timeouts unreadable";
+    }
+    return fmt::format("fast_io_fail_tmo {} dev_loss_tmo {} reconnect_delay {}",
+                       model::format_tmo(timeouts->fast_io_fail_tmo),
+                       model::format_tmo(timeouts->dev_loss_tmo),
+                       model::format_tmo(timeouts->reconnect_delay));
+}
+
 std::string port_name(const host::SrpHost& h) {
-    return h.local_port ? fmt::format("{}:{}", h.local_device, *h.local_port)
-                        : (h.local_device.empty() ? std::string("?") : h.local_device);
+    return port_name(h.local_device, h.local_port);
 }
 
 // Hosts grouped by target, groups in the order of their first host.
@@ -112,15 +127,8 @@ std::string render_list_text(const std::vector<host::SrpHost>& hosts, bool verbo
                                address, devices_text(*h));
             if (verbose && h->remote_port) {
                 const auto& rp = *h->remote_port;
-                std::string tmo = "timeouts unreadable";
-                if (rp.timeouts) {
-                    tmo = fmt::format("fast_io_fail_tmo {} dev_loss_tmo {} reconnect_delay {}",
-                                      model::format_tmo(rp.timeouts->fast_io_fail_tmo),
-                                      model::format_tmo(rp.timeouts->dev_loss_tmo),
-                                      model::format_tmo(rp.timeouts->reconnect_delay));
-                }
                 out += fmt::format(
-                    "          {} {} failed_reconnects {}\n", rp.name, tmo,
+                    "          {} {} failed_reconnects {}\n", rp.name, timeouts_text(rp.timeouts),
                     rp.failed_reconnects ? fmt::format("{}", *rp.failed_reconnects) : "?");
             }
         }
@@ -137,8 +145,12 @@ json render_list_json(const std::vector<host::SrpHost>& hosts,
         for (const host::SrpHost* h : group) {
             json devices = json::array();
             for (const host::ScsiDevice& d : h->devices) {
-                devices.push_back(
-                    {{"hctl", d.hctl}, {"block", d.block.empty() ? json(nullptr) : json(d.block)}});
+                const auto text = [](const std::string& v) { return v; };
+                devices.push_back({{"hctl", d.hctl},
+                                   {"block", d.block.empty() ? json(nullptr) : json(d.block)},
+                                   {"vendor", optional_json(d.vendor, text)},
+                                   {"model", optional_json(d.model, text)},
+                                   {"wwid", optional_json(d.wwid, text)}});
             }
             json rport = nullptr;
             if (h->remote_port) {
@@ -176,6 +188,100 @@ json render_list_json(const std::vector<host::SrpHost>& hosts,
                            {"paths", paths}});
     }
     return {{"schema", "srpadm.list/1"}, {"targets", targets}, {"problems", problems}};
+}
+
+std::string render_multipath_conf(const host::MultipathPlan& plan) {
+    if (plan.no_disks()) {
+        return "# srpadm list --multipath-conf: no SRP disks are connected: nothing to "
+               "configure\n";
+    }
+    std::string out =
+        "# dm-multipath settings (multipath.conf(5)) for the SRP disks of this host, from\n"
+        "# srpadm list --multipath-conf: put them in a file under /etc/multipath/conf.d/ and run\n"
+        "# multipathd reconfigure.\n"
+        "#\n"
+        "# SRP targets, their paths (SCSI host, local port, remote-port state and timeouts) and\n"
+        "# disks (block device, H:C:T:L, vendor, product, wwid):\n";
+    for (const host::MultipathTarget& t : plan.targets) {
+        out += fmt::format("#   target id_ext {:016x} ioc_guid {:016x}\n", t.id_ext, t.ioc_guid);
+        for (const host::MultipathPath& p : t.paths) {
+            out += fmt::format("#     {:<7} {:<10} {:<10} {}\n", p.host,
+                               port_name(p.local_device, p.local_port),
+                               p.state.empty() ? "?" : p.state, timeouts_text(p.timeouts));
+            for (const host::MultipathDisk& d : p.disks) {
+                out += fmt::format("#       {:<5} {:<10} {:<8} {:<16} {}\n", d.block, d.hctl,
+                                   d.vendor.value_or("?"), d.model.value_or("?"),
+                                   d.wwid.value_or("-"));
+            }
+        }
+    }
+    out += fmt::format(
+        "#\n"
+        "# multipath-tools sets no fast_io_fail_tmo or dev_loss_tmo on SRP paths: srpadm\n"
+        "# sets them on the remote ports (connect, connect-all, daemon: --fast-io-fail-tmo,\n"
+        "# --dev-loss-tmo). no_path_retry {} queues I/O for {} s ({} x the default\n"
+        "# polling_interval {}) once every path of a disk is down: a remote port should keep\n"
+        "# its disks as long, dev_loss_tmo {} or more, and fail I/O on a broken path early,\n"
+        "# fast_io_fail_tmo well below that.\n",
+        plan.no_path_retry, plan.queue_seconds, plan.no_path_retry, plan.polling_interval,
+        plan.min_dev_loss_tmo);
+    using Kind = host::MultipathTimeoutNote::Kind;
+    for (const host::MultipathTimeoutNote& n : plan.timeout_notes) {
+        switch (n.kind) {
+            case Kind::unreadable:
+                out +=
+                    fmt::format("# note: {}: its remote port's timeouts cannot be read\n", n.host);
+                break;
+            case Kind::fast_io_fail_off:
+                out += fmt::format(
+                    "# note: {}: fast_io_fail_tmo off: I/O on a broken path fails over only "
+                    "after dev_loss_tmo {}\n",
+                    n.host, model::format_tmo(n.value));
+                break;
+            case Kind::dev_loss_short:
+                out += fmt::format(
+                    "# note: {}: dev_loss_tmo {} is below {}: its disks can go while multipath "
+                    "still queues\n",
+                    n.host, n.value, plan.min_dev_loss_tmo);
+                break;
+        }
+    }
+    for (const host::MultipathDisk& d : plan.unidentified) {
+        out += fmt::format("# note: {} ({}): no usable vendor or product: no device entry\n",
+                           d.block, d.hctl);
+    }
+    if (plan.devices.empty()) {
+        return out;
+    }
+    out +=
+        "\n"
+        "# Exceptions to a blacklist by device (a wwid or devnode one needs its own kind).\n"
+        "blacklist_exceptions {\n";
+    for (const host::MultipathDevice& d : plan.devices) {
+        out += fmt::format("\tdevice {{\n\t\tvendor {}\n\t\tproduct {}\n\t}}\n", d.vendor_value,
+                           d.product_value);
+    }
+    out += "}\n\ndevices {\n";
+    for (const host::MultipathDevice& d : plan.devices) {
+        const host::MultipathSettings& s = d.settings;
+        out += fmt::format("\t# {} {}: {}; multipath-tools' settings for {}\n", d.vendor, d.product,
+                           fmt::join(d.disks, " "), host::multipath_profile_name(d.profile));
+        out += fmt::format("\tdevice {{\n\t\tvendor {}\n\t\tproduct {}\n", d.vendor_value,
+                           d.product_value);
+        out += fmt::format("\t\tpath_grouping_policy {}\n", s.path_grouping_policy);
+        if (s.prio) {
+            out += fmt::format("\t\tprio {}\n", *s.prio);
+        }
+        out += fmt::format("\t\tfailback {}\n\t\tno_path_retry {}\n", s.failback, s.no_path_retry);
+        if (s.path_checker) {
+            out += fmt::format("\t\tpath_checker {}\n", *s.path_checker);
+        }
+        if (s.detect_checker) {
+            out += fmt::format("\t\tdetect_checker {}\n", *s.detect_checker ? "yes" : "no");
+        }
+        out += "\t}\n";
+    }
+    return out + "}\n";
 }
 
 std::string render_initiator_id_text(const std::vector<InitiatorIdView>& ports) {

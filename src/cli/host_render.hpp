@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <srpadm/host/host_ports.hpp>
+#include <srpadm/host/multipath.hpp>
 #include <srpadm/host/srp_hosts.hpp>
 #include <srpadm/model/initiator_id.hpp>
 #include <srpadm/ops/connect_all.hpp>
@@ -19,6 +20,9 @@ namespace srpadm::cli {
 std::string render_list_text(const std::vector<host::SrpHost>& hosts, bool verbose);
 nlohmann::json render_list_json(const std::vector<host::SrpHost>& hosts,
                                 const std::vector<std::string>& problems);
+// srpadm list --multipath-conf: the plan as a multipath.conf(5) snippet, its reasons as
+// comments; a comment alone when there are no SRP disks.
+std::string render_multipath_conf(const host::MultipathPlan& plan);
 
 // srpadm initiator-id: the names a target's ACL needs, per local port.
 struct InitiatorIdView {

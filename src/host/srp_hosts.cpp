@@ -80,11 +80,60 @@ RemotePort read_remote_port(const Sysfs& sysfs, const std::string& name) {
     return rp;
 }
 
+std::string_view without_trailing_space(std::string_view text) {
+    while (!text.empty() && text::is_space(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+bool printable_ascii(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte >= 0x20 && byte <= 0x7e;
+    });
+}
+
+// A SCSI device of an SRP host: its block device and identification attributes
+// (drivers/scsi/scsi_sysfs.c: vendor, model, wwid), each nullopt when missing or unusable.
+ScsiDevice read_device(const Sysfs& sysfs, const std::string& hctl,
+                       std::vector<std::string>& notes) {
+    const std::string dir = "class/scsi_device/" + hctl + "/device";
+    const auto blocks = sysfs.list(dir + "/block");
+    ScsiDevice device;
+    device.hctl = hctl;
+    device.block = blocks && !blocks->empty() ? blocks->front() : "";
+    const auto attribute = [&](std::string_view name) -> std::optional<std::string> {
+        const std::string relative = fmt::format("{}/{}", dir, name);
+        const auto raw = sysfs.read(relative);
+        if (!raw) {
+            return std::nullopt;
+        }
+        if (!printable_ascii(without_trailing_space(*raw))) {
+            notes.push_back(fmt::format("{}: left out: '{}' is not printable ASCII",
+                                        sysfs.path(relative).string(), login::printable(*raw)));
+        }
+        return scsi_attribute_text(*raw);
+    };
+    device.vendor = attribute("vendor");
+    device.model = attribute("model");
+    device.wwid = attribute("wwid");
+    return device;
+}
+
 bool on_port(const SrpHost& host, std::string_view device, unsigned port) {
     return host.local_device == device && host.local_port == port;
 }
 
 }  // namespace
+
+std::optional<std::string> scsi_attribute_text(std::string_view raw) {
+    raw = without_trailing_space(raw);
+    if (raw.empty() || !printable_ascii(raw)) {
+        return std::nullopt;
+    }
+    return std::string(raw);
+}
 
 std::optional<std::uint64_t> id_ext_value(std::string_view id_ext) {
     return text::parse_hex(id_ext);
@@ -184,8 +233,7 @@ Result<HostScan> srp_hosts(const Sysfs& sysfs, std::optional<TargetFilter> only)
             host.remote_port = read_remote_port(sysfs, it->second);
         }
         for (const std::string& hctl : devices[*host_no]) {
-            const auto blocks = sysfs.list("class/scsi_device/" + hctl + "/device/block");
-            host.devices.push_back({hctl, blocks && !blocks->empty() ? blocks->front() : ""});
+            host.devices.push_back(read_device(sysfs, hctl, scan.notes));
         }
         scan.hosts.push_back(std::move(host));
     }

@@ -34,6 +34,10 @@ constexpr int kReconnectBackoffAfter = 10;
 constexpr int kReconnectBackoffMax = 100;
 // target->tl_retry_count's default in add_target_store().
 constexpr unsigned kDefaultTlRetryCount = 7;
+// The INQUIRY identification of every simulated LUN: a LIO RAM disk (the fabric does not
+// describe the targets' LUNs).
+constexpr std::string_view kLunVendor = "LIO-ORG";
+constexpr std::string_view kLunModel = "RAMDISK-MCP";
 
 std::error_code errno_code(int e) {
     return {e, std::generic_category()};
@@ -41,6 +45,35 @@ std::error_code errno_code(int e) {
 
 bool starts_with(std::string_view text, std::string_view prefix) {
     return text.substr(0, prefix.size()) == prefix;
+}
+
+// sd's disk names (drivers/scsi/sd.c, sd_format_disk_name()): sda..sdz, sdaa, ...
+std::string disk_name(unsigned index) {
+    std::string letters;
+    std::uint64_t n = index;
+    while (true) {
+        letters.insert(letters.begin(), static_cast<char>('a' + n % 26));
+        if (n < 26) {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    return "sd" + letters;
+}
+
+// The index of an sd disk name; nullopt for other names.
+std::optional<unsigned> disk_index(std::string_view name) {
+    if (!starts_with(name, "sd") || name.size() < 3 || name.size() > 8) {
+        return std::nullopt;
+    }
+    std::uint64_t value = 0;
+    for (const char c : name.substr(2)) {
+        if (c < 'a' || c > 'z') {
+            return std::nullopt;
+        }
+        value = value * 26 + static_cast<unsigned>(c - 'a') + 1;
+    }
+    return static_cast<unsigned>(value - 1);
 }
 
 // kstrtoint(buf, 0, &v): an optional sign, then decimal, 0x hex or 0 octal digits, then at
@@ -199,9 +232,11 @@ struct SimKernel::Host {
     TimerId reconnect_timer = 0;
     TimerId fast_io_fail_timer = 0;
     TimerId dev_loss_timer = 0;
+    unsigned disk = 0;  // the sd index of its LUN 0
 
     std::string name() const { return fmt::format("host{}", no); }
     std::string rport() const { return fmt::format("port-{}:1", no); }
+    std::string hctl() const { return fmt::format("{}:0:0:0", no); }
 };
 
 struct SimKernel::PendingLogin {
@@ -298,6 +333,15 @@ SimKernel::SimKernel(SimFabric& fabric, std::filesystem::path root, KernelOption
         if (starts_with(name, "host")) {
             if (const auto n = text::parse_number<unsigned>(std::string_view(name).substr(4))) {
                 next_host_no_ = std::max(next_host_no_, *n + 1);
+            }
+        }
+    }
+    for (const std::string& hctl :
+         sysfs_.list("class/scsi_device").value_or(std::vector<std::string>{})) {
+        for (const std::string& block : sysfs_.list("class/scsi_device/" + hctl + "/device/block")
+                                            .value_or(std::vector<std::string>{})) {
+            if (const auto index = disk_index(block)) {
+                disks_.insert(*index);
             }
         }
     }
@@ -622,6 +666,11 @@ SimKernel::Host* SimKernel::create_host(std::size_t local, const login::LoginSpe
     host->id = identity(spec);
     // srp_rport_add(): the module parameters as they are now.
     host->tmo = host::ib_srp_default_timeouts(sysfs_);
+    // sd_probe(): the lowest free disk index (sd_index_ida).
+    while (disks_.contains(host->disk)) {
+        ++host->disk;
+    }
+    disks_.insert(host->disk);
     Host& h = *host;
     hosts_.emplace(h.no, std::move(host));
     ++stats_.hosts_added;
@@ -685,9 +734,23 @@ void SimKernel::write_host_files(const Host& h) {
         {rport_tmp / "failed_reconnects", fmt::format("{}\n", h.failed_reconnects)},
         {rport_tmp / "delete", ""},
     });
-    // scsi_add_host() before srp_rport_add().
+    // scsi_add_host() before srp_rport_add(), then the SCSI scan (scsi_scan_target()) finds
+    // LUN 0: its identification attributes as drivers/scsi/scsi_sysfs.c shows them (vendor
+    // and model blank-padded to 8 and 16 characters, wwid as an NAA designator of LIO's form,
+    // the same for every path to the target) and its sd disk.
     fs::rename(host_tmp, hosts / h.name(), ec);
     fs::rename(rport_tmp, rports / h.rport(), ec);
+    const fs::path devices = sysfs_.path("class/scsi_device");
+    const fs::path device_tmp = devices / ("." + h.hctl() + ".new");
+    fs::remove_all(device_tmp, ec);
+    (void)files::put_all({
+        {device_tmp / "device/vendor", fmt::format("{:<8}\n", kLunVendor)},
+        {device_tmp / "device/model", fmt::format("{:<16}\n", kLunModel)},
+        {device_tmp / "device/wwid",
+         fmt::format("naa.6001405{:09x}{:016x}\n", h.id.id_ext & 0xfffffffffULL, h.spec.ioc_guid)},
+        {device_tmp / "device/block" / disk_name(h.disk) / "size", "2097152\n"},
+    });
+    fs::rename(device_tmp, devices / h.hctl(), ec);
 }
 
 void SimKernel::write_rport_state(const Host& h) {
@@ -839,6 +902,9 @@ void SimKernel::remove_host(unsigned host_no) {
     };
     gone(sysfs_.path("class/srp_remote_ports") / host->rport());
     emit(KernelEvent::Kind::remove, *host, true);
+    // scsi_remove_host(): the SCSI devices, then the host.
+    gone(sysfs_.path("class/scsi_device") / host->hctl());
+    disks_.erase(host->disk);
     gone(sysfs_.path("class/scsi_host") / host->name());
     emit(KernelEvent::Kind::remove, *host, false);
 }

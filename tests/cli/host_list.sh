@@ -20,6 +20,32 @@ expect 2 "" "option --port: 'mlx5_0:x': the port must be a decimal number 1..255
 expect 0 "no SRP logins" "srpadm: note: ib_srp is not loaded ($work/class/infiniband_srp does not exist)" \
     list --sysfs-root "$work"
 
+# list --multipath-conf: a device entry per vendor/product of the SRP disks (sdb sdc sdf,
+# sdd, sde; not sda of ahci host1, nor anything of host12, going away), values escaped.
+golden list-multipath-conf.txt list --sysfs-root "$fixture" --multipath-conf
+[ -z "$err" ] || bad "stderr output for the fixture" list --multipath-conf
+# Nothing connected: a comment, exit 0.
+nothing="# srpadm list --multipath-conf: no SRP disks are connected: nothing to configure"
+expect 0 "$nothing" "" list --sysfs-root "$fixture" --port mthca0:1 --multipath-conf
+[ "$out" = "$nothing"$'\n' ] || bad "more than the comment with nothing connected" list --multipath-conf
+expect 0 "$nothing" "srpadm: note: ib_srp is not loaded" list --sysfs-root "$work" --multipath-conf
+# Only the disks of the --port's paths: mlx5_1:1 has host7 (sdb, sdc), host9 (none), host12.
+expect 0 'product "^IBLOCK$"' "" list --sysfs-root "$fixture" --port mlx5_1:1 --multipath-conf
+[[ "$out" != *sdf* && "$out" != *SCST* && "$out" != *FILEIO* ]] ||
+    bad "another port's disks" list --port mlx5_1:1 --multipath-conf
+# It prints a configuration, not a listing: no --format with it.
+expect 2 "" "--format excludes --multipath-conf" list --sysfs-root "$fixture" --multipath-conf -f json
+[ -z "$out" ] || bad "output although refused" list --multipath-conf -f json
+expect 2 "" "excludes" list --sysfs-root "$fixture" -f text --multipath-conf
+# A vendor that is not printable ASCII is left out, with a note; its disk gets no entry.
+fresh_sysfs
+printf 'LIO\033[2J\n' >"$sysfs/class/scsi_device/11:0:0:0/device/vendor"
+expect 0 "# note: sde (11:0:0:0): no usable vendor or product: no device entry" \
+    "srpadm: note: $sysfs/class/scsi_device/11:0:0:0/device/vendor: left out: 'LIO\x1b[2J' is not printable ASCII" \
+    list --sysfs-root "$sysfs" --multipath-conf
+[[ "$out" != *'"^FILEIO$"'* && "$out" != *$'\033'* ]] || bad "the unprintable vendor's disk got an entry" list --multipath-conf
+expect 0 '"vendor": null' "left out" list --sysfs-root "$sysfs" -f json
+
 # initiator-id: every port; JSON of the RoCE port.
 golden initiator-id.txt initiator-id --sysfs-root "$fixture"
 golden initiator-id-rxe0.json initiator-id --sysfs-root "$fixture" --port rxe0 -f json

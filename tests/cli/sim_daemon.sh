@@ -50,6 +50,15 @@ wait_for 10 logged "ECONNRESET" || bad "no rejection in the log" daemon
 wait_for 15 has_hosts 3 || bad "storage2 not connected after the ACL fix ($(hosts) hosts)" daemon
 "$bin" list --sysfs-root "$root" >"$work/list" || bad "list failed" list
 grep -q "0002c90300c00130" "$work/list" || bad "list does not show storage2's second IOC" list
+# Each login's LUN 0 as the stand-in ib_srp's SCSI scan found it: a LIO RAM disk.
+"$bin" list --sysfs-root "$root" -f json >"$work/list.json" || bad "list -f json failed" list
+[ "$(grep -c '"vendor": "LIO-ORG"' "$work/list.json")" -eq 3 ] &&
+    [ "$(grep -c '"model": "RAMDISK-MCP"' "$work/list.json")" -eq 3 ] ||
+    bad "list -f json does not show the three LUNs' vendor and model" list -f json
+"$bin" list --sysfs-root "$root" --multipath-conf >"$work/multipath.conf" ||
+    bad "list --multipath-conf failed" list --multipath-conf
+grep -qF 'product "^RAMDISK-MCP$"' "$work/multipath.conf" ||
+    bad "no device entry for the LUNs" list --multipath-conf
 # SIGHUP reloads, SIGUSR1 rescans; neither logs anything in twice.
 kill -HUP "$pid"
 wait_for 5 logged "configuration reloaded" || bad "no reload in the log" daemon

@@ -132,6 +132,60 @@ TEST(SrpHosts, ReadsEverySrpHostAndNothingElse) {
     EXPECT_EQ(host(scan, "host11").remote_port->timeouts, (model::TmoValues{-1, 600, 10}));
 }
 
+TEST(SrpHosts, DevicesCarryVendorModelAndWwid) {
+    const auto scan = srp_hosts(kHost1).value();
+    EXPECT_TRUE(scan.notes.empty());
+    const ScsiDevice& sdb = host(scan, "host7").devices.at(0);
+    EXPECT_EQ(sdb.block, "sdb");
+    EXPECT_EQ(sdb.vendor, "LIO-ORG");  // "LIO-ORG \n" in sysfs
+    EXPECT_EQ(sdb.model, "IBLOCK");    // padded to 16
+    EXPECT_EQ(sdb.wwid, "naa.6001405a1b2c3d4e5f60718293a4b5c6");
+    const ScsiDevice& sdd = host(scan, "host8").devices.at(0);
+    EXPECT_EQ(sdd.vendor, "SCST_BIO");         // all 8 characters used
+    EXPECT_EQ(sdd.model, "db01.data-vol_01");  // all 16
+    EXPECT_FALSE(sdd.wwid);                    // no wwid attribute
+    EXPECT_EQ(host(scan, "host11").devices.at(0).model, "FILEIO");
+}
+
+TEST(SrpHosts, UnprintableOrMissingDeviceAttributesAreLeftOut) {
+    const testing::FixtureCopy copy("host1");
+    const std::string sdb = "class/scsi_device/7:0:0:0/device/";
+    copy.write(sdb + "vendor", "LIO\x01ORG\n");
+    copy.remove(sdb + "model");
+    copy.write(sdb + "wwid", "naa.6001405\xc3\xa9\n");
+    const std::string sdc = "class/scsi_device/7:0:0:1/device/";
+    copy.write(sdc + "vendor", "        \n");  // blanks only: as good as missing
+    copy.write(sdc + "model", "IBLOCK\n\n");
+    const auto scan = srp_hosts(Sysfs(copy.root())).value();
+    EXPECT_TRUE(scan.problems.empty());
+    const SrpHost& h7 = host(scan, "host7");
+    EXPECT_FALSE(h7.devices[0].vendor);
+    EXPECT_FALSE(h7.devices[0].model);
+    EXPECT_FALSE(h7.devices[0].wwid);
+    EXPECT_EQ(h7.devices[0].block, "sdb");
+    EXPECT_FALSE(h7.devices[1].vendor);
+    EXPECT_EQ(h7.devices[1].model, "IBLOCK");
+    ASSERT_EQ(scan.notes.size(), 2U);
+    EXPECT_EQ(scan.notes[0], (copy.root() / sdb).string() +
+                                 "vendor: left out: 'LIO\\x01ORG' is not printable ASCII");
+    EXPECT_EQ(scan.notes[1], (copy.root() / sdb).string() +
+                                 "wwid: left out: 'naa.6001405\\xc3\\xa9' is not printable ASCII");
+}
+
+TEST(SrpHosts, ScsiAttributeText) {
+    EXPECT_EQ(scsi_attribute_text("LIO-ORG \n"), "LIO-ORG");
+    EXPECT_EQ(scsi_attribute_text("IBLOCK          "), "IBLOCK");
+    EXPECT_EQ(scsi_attribute_text(" X Y  "), " X Y");  // only the trailing blanks go
+    EXPECT_EQ(scsi_attribute_text("a\"b#c{}"), "a\"b#c{}");
+    EXPECT_FALSE(scsi_attribute_text(""));
+    EXPECT_FALSE(scsi_attribute_text(" \n"));
+    EXPECT_FALSE(scsi_attribute_text("A\tB"));
+    EXPECT_FALSE(scsi_attribute_text("A\nB"));
+    EXPECT_FALSE(scsi_attribute_text("A\x7f"));
+    EXPECT_FALSE(scsi_attribute_text(std::string_view("A\0B", 3)));
+    EXPECT_FALSE(scsi_attribute_text("\xff"));
+}
+
 TEST(SrpHosts, RdmaCmHostLacksTheIbAttributes) {
     const SrpHost& h = host(srp_hosts(kHost1).value(), "host11");
     EXPECT_TRUE(h.rdma_cm());

@@ -272,6 +272,17 @@ TEST_F(SimKernelTest, ALoginCreatesWhatIbSrpCreates) {
     EXPECT_EQ(h.remote_port->failed_reconnects, 0U);
     EXPECT_EQ(h.remote_port->port_id, "00:02:c9:03:00:b0:00:20:00:02:c9:03:00:b0:00:20");
     EXPECT_EQ(host::find_login(all, r.spec, "mlx5_0", 1), &all[0]);
+    // The SCSI scan's LUN 0, identified as a LIO RAM disk.
+    ASSERT_EQ(h.devices.size(), 1U);
+    EXPECT_EQ(h.devices[0].hctl, "0:0:0:0");
+    EXPECT_EQ(h.devices[0].block, "sda");
+    EXPECT_EQ(h.devices[0].vendor, "LIO-ORG");
+    EXPECT_EQ(h.devices[0].model, "RAMDISK-MCP");
+    EXPECT_EQ(h.devices[0].wwid, "naa.6001405300b000200002c90300b00020");
+    EXPECT_EQ(host::Sysfs(root_).read("class/scsi_device/0:0:0:0/device/vendor").value(),
+              "LIO-ORG ");
+    EXPECT_EQ(host::Sysfs(root_).read("class/scsi_device/0:0:0:0/device/model").value(),
+              "RAMDISK-MCP     ");
     EXPECT_EQ(take_events(start), (std::vector<std::string>{"add scsi_host host0 @0",
                                                             "add srp_remote_ports port-0:1 @0"}));
     // Host numbers count up.
@@ -282,6 +293,16 @@ TEST_F(SimKernelTest, ALoginCreatesWhatIbSrpCreates) {
 TEST_F(SimKernelTest, HostNumbersStartPastTheTreesHosts) {
     std::filesystem::create_directories(root_ / "class/scsi_host/host4");
     EXPECT_EQ(connect(login_to(1, kStorage1, kStorage1Port)).host, "host5");
+}
+
+TEST_F(SimKernelTest, DisksTakeTheLowestFreeName) {
+    std::filesystem::create_directories(root_ / "class/scsi_device/9:0:0:0/device/block/sda");
+    std::filesystem::create_directories(root_ / "class/scsi_device/9:0:0:1/device/block/sdc");
+    // The kernel (made at the first login) finds sda and sdc taken.
+    ASSERT_EQ(connect(login_to(1, kStorage1, kStorage1Port)).host, "host0");
+    ASSERT_EQ(connect(login_to(1, kStorage2, kStorage2Port)).host, "host1");
+    EXPECT_EQ(find("host0")->devices.at(0).block, "sdb");
+    EXPECT_EQ(find("host1")->devices.at(0).block, "sdd");
 }
 
 TEST_F(SimKernelTest, ABadLineIsEinvalAndCreatesNothing) {
@@ -482,6 +503,7 @@ TEST_F(SimKernelTest, DeleteRemovesTheHostAndItsRemotePort) {
     EXPECT_TRUE(**gone);
     EXPECT_TRUE(hosts().empty());
     EXPECT_FALSE(fs::exists(root_ / "class/srp_remote_ports/port-0:1"));
+    EXPECT_FALSE(fs::exists(root_ / "class/scsi_device/0:0:0:0"));
     EXPECT_EQ(take_events(start),
               (std::vector<std::string>{"remove srp_remote_ports port-0:1 @1000",
                                         "remove scsi_host host0 @1000"}));

@@ -33,6 +33,16 @@ struct RemotePort {
 struct ScsiDevice {
     std::string hctl;   // "7:0:0:1"
     std::string block;  // "sdc", or "" when it has no block device
+    // The INQUIRY vendor and product identification as the kernel shows them in
+    // class/scsi_device/<hctl>/device/{vendor,model} (drivers/scsi/scsi_sysfs.c,
+    // sdev_show_vendor() and sdev_show_model(): blank-padded to 8 and 16 characters), with the
+    // trailing blanks removed ("LIO-ORG", "IBLOCK"). nullopt when the attribute is missing or
+    // empty, or holds a byte that is not printable ASCII (HostScan::notes says so).
+    std::optional<std::string> vendor;
+    std::optional<std::string> model;
+    // device/wwid (sdev_show_wwid(): the device's VPD page 0x83 identifier as
+    // "naa.6001405...", "eui.", "t10." ...); nullopt as for vendor, or when the device has none.
+    std::optional<std::string> wwid;
 };
 
 struct SrpHost {
@@ -65,7 +75,14 @@ struct SrpHost {
 struct HostScan {
     std::vector<SrpHost> hosts;         // by host number
     std::vector<std::string> problems;  // SRP hosts whose identity could not be read
+    std::vector<std::string> notes;     // device attributes left out (not printable ASCII)
 };
+
+// A SCSI device's identification attribute (vendor, model, wwid) as read from sysfs: without
+// the trailing blanks and newline; nullopt when nothing is left, or when a byte is not
+// printable ASCII (0x20-0x7e), which the kernel never shows (drivers/scsi/scsi_scan.c,
+// scsi_sanitize_inquiry_string()), so that no other byte ever reaches srpadm's output.
+std::optional<std::string> scsi_attribute_text(std::string_view raw);
 
 // One target's logins: id_ext and ioc_guid as the kernel tells targets apart.
 struct TargetFilter {

@@ -23,9 +23,12 @@
 //       (initiator_ext and the port GUID per io_class, or the Topspin form: model/
 //       initiator_id.hpp, srp_send_req()): ECONNRESET (SRP_LOGIN_REJ);
 //     otherwise class/scsi_host/host<H>/ and class/srp_remote_ports/port-<H>:1/ appear, with
-//       the next host number, and the write returns 0. Port::login can make a login block
-//       for a time first, or vanish right after (srp_add_target(): "SCSI scan failed -
-//       removing SCSI host"; the write still returns 0).
+//       the next host number, then the SCSI scan's LUN 0, class/scsi_device/<H>:0:0:0/, with
+//       device/{vendor,model,wwid} and the next free sd disk under device/block/ (the fabric
+//       describes no LUNs: every one is a LIO RAM disk, vendor "LIO-ORG", model
+//       "RAMDISK-MCP", a wwid made of the target's id_ext and ioc_guid), and the write returns 0.
+//       Port::login can make a login block for a time first, or vanish right after
+//       (srp_add_target(): "SCSI scan failed - removing SCSI host"; the write still returns 0).
 // - class/srp_remote_ports/port-<H>:1/{fast_io_fail_tmo,dev_loss_tmo,reconnect_delay}:
 //   parsed as srp_parse_tmo() does and checked with srp_tmo_valid() against the other two
 //   (EINVAL), then stored; delete: the host and its remote port are removed (srp_rport_delete()
@@ -202,6 +205,7 @@ class SimKernel {
     KernelStats stats_;
     std::uint64_t observer_ = 0;
     unsigned next_host_no_ = 0;
+    std::set<unsigned> disks_;  // the sd indexes in use (the tree's and the model's)
     std::map<unsigned, std::unique_ptr<Host>> hosts_;
     // Per local port (index into fabric().local_ports): the login being decided, and the
     // ones waiting for it (ib_srp's add_target_mutex).

@@ -6,6 +6,9 @@
 
 #include <srpadm/host/multipath.hpp>
 #include <srpadm/host/srp_hosts.hpp>
+#include <srpadm/ops/control.hpp>
+#include <srpadm/ops/run_dir.hpp>
+#include <srpadm/ops/status.hpp>
 
 #include "commands.hpp"
 #include "host_options.hpp"
@@ -19,7 +22,26 @@ struct ListArgs {
     std::string format = "text";
     std::string sysfs_root = "/sys";
     bool multipath_conf = false;
+    std::string run_dir;
 };
+
+// What sysfs cannot tell: targets the running daemon found on more ports than they are
+// connected through. Nothing when no daemon answers within a second.
+void warn_missing_paths(const ListArgs& args, const host::HostScan& scan) {
+    const auto socket = ops::control::socket_path(
+        args.run_dir.empty() ? ops::default_run_dir(args.sysfs_root) : args.run_dir);
+    auto answer = ops::control::ask(socket, {ops::control::Command::status, {}},
+                                    std::chrono::seconds(1));
+    if (!answer) {
+        return;
+    }
+    ops::StatusInputs in;
+    in.daemon = std::move(*answer);
+    in.hosts = scan;
+    for (const std::string& w : ops::multipath_warnings(ops::status_document(in))) {
+        fmt::print(stderr, "srpadm: warning: {}\n", w);
+    }
+}
 
 ExitStatus run(const ListArgs& args, const Context& ctx) {
     auto selector = port_option(args.port);
@@ -46,6 +68,7 @@ ExitStatus run(const ListArgs& args, const Context& ctx) {
         fmt::print("{}", args.multipath_conf ? render_multipath_conf(host::multipath_plan(hosts))
                                              : render_list_text(hosts, ctx.verbosity > 0));
         print_warnings(scan->problems);
+        warn_missing_paths(args, *scan);
         if (hosts.empty() && !sysfs.exists("class/infiniband_srp")) {
             fmt::print(stderr,
                        "srpadm: note: ib_srp is not loaded ({} does not exist): nothing can log "
@@ -76,6 +99,9 @@ void register_list(CLI::App& app, Context& ctx) {
                   "timeouts as comments")
         ->excludes(format);
     add_sysfs_root_option(cmd, args->sysfs_root);
+    cmd->add_option("--run-dir", args->run_dir,
+                    "The daemon's run directory, asked for targets reachable on more ports than "
+                    "they are connected through (default /run/srpadm, or SYSFS-ROOT/.srpadm)");
     cmd->callback([args, &ctx] { ctx.status = run(*args, ctx); });
 }
 

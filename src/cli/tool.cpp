@@ -35,6 +35,7 @@ void register_common(CLI::App& app, Context& ctx) {
     app.footer(
         "Exit status: 0 ok, 1 internal failure, 2 usage, 3 invalid input, 4 local port,\n"
         "5 discovery failed, 6 partial failure, 7 connect/disconnect failed,\n"
+        "8 no daemon answers (or it refused),\n"
         "130/143 stopped by SIGINT/SIGTERM.\n"
         "See srpadm(8).");
     register_discover(app, ctx);

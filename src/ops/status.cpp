@@ -34,8 +34,14 @@ std::optional<std::uint64_t> hex_value(const json& j) {
 json host_path(const host::SrpHost& h) {
     json devices = json::array();
     for (const host::ScsiDevice& d : h.devices) {
-        devices.push_back(
-            {{"hctl", d.hctl}, {"block", d.block.empty() ? json(nullptr) : json(d.block)}});
+        const auto text = [](const std::optional<std::string>& v) {
+            return v ? json(*v) : json(nullptr);
+        };
+        devices.push_back({{"hctl", d.hctl},
+                           {"block", d.block.empty() ? json(nullptr) : json(d.block)},
+                           {"vendor", text(d.vendor)},
+                           {"model", text(d.model)},
+                           {"wwid", text(d.wwid)}});
     }
     return {
         {"host", h.name},
@@ -161,8 +167,8 @@ json status_document(const StatusInputs& in) {
                {"reachable_ports", running ? json(reachable) : json(nullptr)},
                {"paths", std::move(list)}};
         t["warning"] = running && reachable > connected
-                           ? json(fmt::format("reachable on {} ports, connected through {}",
-                                              reachable, connected))
+                           ? json(fmt::format("reachable on {} port{}, connected through {}",
+                                              reachable, reachable == 1 ? "" : "s", connected))
                            : json(nullptr);
         doc["targets"].push_back(std::move(t));
     }

@@ -8,24 +8,12 @@ source "$src/tests/cli/lib/host.sh"
 
 # two-targets, with storage2 admitting nobody until an acl-allow 2 s after the start.
 fab=$work/acl.fabric
-sed '/^target "storage2 mlx5_0"\/1/a\    acl 0x00000000000000000002c90300a00099' \
-    "$src/examples/fabrics/two-targets.fabric" >"$fab"
+acl_fabric "$fab"
 echo 'event 2s acl-allow "storage2 mlx5_0"/1 any' >>"$fab"
 root=$work/host
 log=$work/daemon.log
 
 hosts() { find "$root/class/scsi_host" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
-# wait_for SECONDS COMMAND...: until COMMAND succeeds.
-wait_for() {
-    local n=$(($1 * 10))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    return 1
-}
 has_hosts() { [ "$(hosts)" -eq "$1" ]; }
 logged() { grep -q -- "$1" "$log"; }
 

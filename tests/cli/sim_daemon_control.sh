@@ -11,8 +11,7 @@ source "$src/tests/cli/lib/host.sh"
 # two-targets with storage2 admitting nobody: its two IOCs are rejected (ECONNRESET) and
 # retried, while storage1 connects.
 fab=$work/acl.fabric
-sed '/^target "storage2 mlx5_0"\/1/a\    acl 0x00000000000000000002c90300a00099' \
-    "$src/examples/fabrics/two-targets.fabric" >"$fab"
+acl_fabric "$fab"
 root=$work/host
 log=$work/daemon.log
 metrics=$work/srpadm.prom
@@ -20,16 +19,6 @@ conf=$work/srpadm.conf
 printf '[defaults]\n' >"$conf"
 sock=$root/.srpadm/srpadm.sock
 
-wait_for() {
-    local n=$(($1 * 10))
-    shift
-    while [ "$n" -gt 0 ]; do
-        "$@" && return 0
-        sleep 0.1
-        n=$((n - 1))
-    done
-    return 1
-}
 json_is() { "$bin" status --sysfs-root "$root" -f json 2>/dev/null | jq -e "$1" >/dev/null; }
 
 # Without the daemon: sysfs alone, the daemon's fields unknown.
@@ -57,7 +46,7 @@ for want in "daemon: running, pid $pid" "port mlx5_0:1 (InfiniBand): up, LID 2, 
     "  mlx5_0:1   connected    host0 running" \
     "target id_ext 0002c90300c00030 ioc_guid 0x0002c90300c00030: connected through 0 of 1 port(s)" \
     "  mlx5_0:1   backing-off  attempt " "ECONNRESET" "; next try in " \
-    "  warning: reachable on 1 ports, connected through 0"; do
+    "  warning: reachable on 1 port, connected through 0"; do
     [[ "$out" == *"$want"* ]] || bad "status text lacks '$want'" status
 done
 # JSON: the documented schema (docs/control-protocol.md).
@@ -68,6 +57,11 @@ json_is '.ports[0].daemon | .lid == 2 and .sm_lid == 1 and .subscribed and .last
 json_is '[.targets[].paths[] | select(.state == "backing-off") | .daemon
     | .failures >= 1 and .failures_by_reason.rejected >= 1 and (.last_error | test("ECONNRESET"))
     and .next_try_in_s != null] | all' || bad "status JSON: backing-off paths" status
+
+# list asks the daemon too: the paths sysfs cannot show as missing.
+run list --sysfs-root "$root"
+[[ "$err" == *"srpadm: warning: target id_ext 0002c90300c00030 ioc_guid 0x0002c90300c00030: reachable on 1 port, connected through 0"* ]] ||
+    bad "list does not warn about storage2's missing path" list
 
 # rescan and reload through the socket.
 expect 0 "rescanning mlx5_0:1" "" rescan --sysfs-root "$root"

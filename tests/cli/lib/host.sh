@@ -128,3 +128,22 @@ finish() {
     fi
     echo "all passed"
 }
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds (tried every 0.1 s); 1 if it never does.
+wait_for() {
+    local n=$(($1 * 10))
+    shift
+    while [ "$n" -gt 0 ]; do
+        "$@" && return 0
+        sleep 0.1
+        n=$((n - 1))
+    done
+    return 1
+}
+
+# acl_fabric FILE: examples/fabrics/two-targets.fabric with storage2's access list admitting
+# another initiator only, so that its two IOCs reject this host's logins (ECONNRESET).
+acl_fabric() {
+    sed '/^target "storage2 mlx5_0"\/1/a\    acl 0x00000000000000000002c90300a00099' \
+        "$src/examples/fabrics/two-targets.fabric" >"$1"
+}

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -166,6 +167,17 @@ std::optional<TargetFilter> target_filter(const login::LoginSpec& spec) {
 }
 
 Result<HostScan> srp_hosts(const Sysfs& sysfs, std::optional<TargetFilter> only) {
+    return srp_hosts(sysfs, only ? std::vector<TargetFilter>{*only} : std::vector<TargetFilter>{});
+}
+
+Result<HostScan> srp_hosts(const Sysfs& sysfs, const std::vector<TargetFilter>& only) {
+    std::set<std::uint64_t> id_exts;
+    std::set<std::pair<std::uint64_t, Guid>> targets;
+    for (const TargetFilter& f : only) {
+        id_exts.insert(f.id_ext);
+        targets.emplace(f.id_ext, f.ioc_guid);
+    }
+    const bool filtered = !only.empty();
     HostScan scan;
     const auto names = sysfs.list("class/scsi_host");
     if (!names) {
@@ -197,7 +209,7 @@ Result<HostScan> srp_hosts(const Sysfs& sysfs, std::optional<TargetFilter> only)
         const std::string dir = "class/scsi_host/" + name;
         const auto id_ext = read_u64(sysfs, dir + "/id_ext");
         // Another target's login costs one read: only ib_srp's hosts have an id_ext.
-        if (only && id_ext && *id_ext != only->id_ext) {
+        if (filtered && id_ext && id_exts.count(*id_ext) == 0) {
             continue;
         }
         if (sysfs.read(dir + "/proc_name").value_or("") != "ib_srp") {
@@ -212,7 +224,7 @@ Result<HostScan> srp_hosts(const Sysfs& sysfs, std::optional<TargetFilter> only)
                                                 sysfs.path(dir).string()));
             continue;
         }
-        if (only && (*id_ext != only->id_ext || *ioc_guid != only->ioc_guid)) {
+        if (filtered && targets.count({*id_ext, *ioc_guid}) == 0) {
             continue;
         }
         host.id_ext = *id_ext;

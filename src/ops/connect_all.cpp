@@ -43,14 +43,34 @@ struct Countdown {
 void set_timeouts(Session& session, std::vector<TargetOutcome> outcomes,
                   std::function<void(std::vector<TargetOutcome>)> done) {
     auto count = std::make_shared<Countdown>(Countdown{1, std::move(outcomes), std::move(done)});
+    const auto wanted = [](const TargetOutcome& o) {
+        return o.logged_in() && !o.plan.timeouts.empty() && !o.host.empty();
+    };
+    // One read of sysfs for the hosts of every target whose timeouts are set (all hosts when
+    // an id_ext is not a number the kernel could compare).
+    std::vector<host::TargetFilter> filters;
+    bool all = false;
+    for (const TargetOutcome& o : count->outcomes) {
+        if (wanted(o)) {
+            const auto f = host::target_filter(o.plan.request.spec);
+            all = all || !f;
+            if (f) {
+                filters.push_back(*f);
+            }
+        }
+    }
+    if (filters.empty() && !all) {
+        count->finish_one();
+        return;
+    }
+    const auto scan =
+        host::srp_hosts(session.sysfs(), all ? std::vector<host::TargetFilter>{} : filters);
+    const host::HostScan now = scan ? *scan : host::HostScan{};
     for (std::size_t i = 0; i < count->outcomes.size(); ++i) {
         TargetOutcome& o = count->outcomes[i];
-        if (!o.logged_in() || o.plan.timeouts.empty() || o.host.empty()) {
+        if (!wanted(o)) {
             continue;
         }
-        const auto scan =
-            host::srp_hosts(session.sysfs(), host::target_filter(o.plan.request.spec));
-        const host::HostScan now = scan ? *scan : host::HostScan{};
         const host::SrpHost* h = host::find_host(now.hosts, o.host);
         if (h == nullptr) {
             o.timeouts_error = fmt::format("{}: gone before its timeouts could be set", o.host);

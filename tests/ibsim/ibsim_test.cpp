@@ -660,6 +660,33 @@ TEST_F(Ibsim, DaemonSubscribesAnswersReportsAndUnsubscribesOnSigterm) {
     const auto records = diag({"saquery", "IIR"});
     EXPECT_NE(records.find(me), std::string::npos) << records;
 
+    // srpadm status asks the daemon on its control socket: the port as OpenSM set it up (LID,
+    // SM LID), subscribed, its first scan done.
+    json port;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+        const auto r = h->run(kInitiator.name,
+                              {SRPADM_BINARY, "status", "--run-dir", run.string(), "-f", "json"});
+        ASSERT_TRUE(r.ok()) << r.describe();
+        const json doc = json::parse(r.out);
+        ASSERT_TRUE(doc["daemon"]["running"].get<bool>()) << r.out;
+        for (const json& p : doc["ports"]) {
+            if (p["daemon"].is_object() && p["daemon"]["last_scan"].is_object()) {
+                port = p["daemon"];
+            }
+        }
+        if (!port.is_null()) {
+            break;
+        }
+        std::this_thread::sleep_for(200ms);
+    }
+    ASSERT_TRUE(port.is_object()) << daemon->errors();
+    EXPECT_EQ(port["state"], "up");
+    EXPECT_EQ(port["lid"], lid(kInitiator));
+    EXPECT_EQ(port["sm_lid"], lid(kSm));
+    EXPECT_TRUE(port["subscribed"].get<bool>());
+    EXPECT_TRUE(port["last_scan"]["ok"].get<bool>());
+    EXPECT_GE(port["counters"]["sa_mads"].get<int>(), 1);
+
     const std::string victim = gid_hex(kVictim.port_guid());
     ASSERT_TRUE(h->console(fmt::format("Unlink \"{}\"", kVictim.name)));
     EXPECT_TRUE(daemon->wait_for_error("trap 65 (GID out of service)", 20s))

@@ -30,8 +30,8 @@ struct ListArgs {
 void warn_missing_paths(const ListArgs& args, const host::HostScan& scan) {
     const auto socket = ops::control::socket_path(
         args.run_dir.empty() ? ops::default_run_dir(args.sysfs_root) : args.run_dir);
-    auto answer = ops::control::ask(socket, {ops::control::Command::status, {}},
-                                    std::chrono::seconds(1));
+    auto answer =
+        ops::control::ask(socket, {ops::control::Command::status, {}}, std::chrono::seconds(1));
     if (!answer) {
         return;
     }

@@ -31,7 +31,7 @@ namespace srpadm::ops::control {
 inline constexpr int kVersion = 1;
 inline constexpr std::string_view kSocketName = "srpadm.sock";
 // The longest request line the daemon reads; a longer one ends the connection.
-inline constexpr std::size_t kMaxRequest = 16 * 1024;
+inline constexpr std::size_t kMaxRequest = std::size_t{16} * 1024;
 
 std::filesystem::path socket_path(const std::filesystem::path& run_dir);
 

@@ -56,6 +56,20 @@ std::optional<unsigned> number_after(std::string_view name, std::string_view pre
     return value;
 }
 
+// "H:C:T:L": four decimal numbers.
+bool is_hctl(std::string_view name) {
+    for (int field = 0; field < 4; ++field) {
+        const auto end = field < 3 ? name.find(':') : name.size();
+        if (end == 0 || end == std::string_view::npos ||
+            !std::all_of(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(end),
+                         text::is_digit)) {
+            return false;
+        }
+        name.remove_prefix(field < 3 ? end + 1 : end);
+    }
+    return name.empty();
+}
+
 RemotePort read_remote_port(const Sysfs& sysfs, const std::string& name) {
     RemotePort rp;
     rp.name = name;
@@ -186,21 +200,62 @@ Result<HostScan> srp_hosts(const Sysfs& sysfs, const std::vector<TargetFilter>& 
         }
         return Unexpected(names.error());
     }
-    // Remote ports and SCSI devices, by host number.
-    std::map<unsigned, std::string> rports;
-    for (const std::string& name :
-         sysfs.list("class/srp_remote_ports").value_or(std::vector<std::string>{})) {
-        if (const auto h = number_after(name, "port-", ':')) {
-            rports.emplace(*h, name);  // ib_srp makes one per host; keep the first
+    // Remote ports and SCSI devices by host number, from their class directories: read once,
+    // and only when a host needs them and cannot be read the short way (see below).
+    std::optional<std::map<unsigned, std::string>> rports;
+    std::optional<std::map<unsigned, std::vector<std::string>>> devices;
+    const auto rport_of = [&](unsigned host_no) -> std::optional<std::string> {
+        // scsi_transport_srp names a host's first (and, for ib_srp, only) remote port
+        // "port-<host>:1" (srp_rport_add() in drivers/scsi/scsi_transport_srp.c).
+        const std::string first = fmt::format("port-{}:1", host_no);
+        if (sysfs.exists("class/srp_remote_ports/" + first)) {
+            return first;
         }
-    }
-    std::map<unsigned, std::vector<std::string>> devices;
-    for (const std::string& name :
-         sysfs.list("class/scsi_device").value_or(std::vector<std::string>{})) {
-        if (const auto h = number_after(name, "", ':')) {
-            devices[*h].push_back(name);
+        if (!rports) {
+            rports.emplace();
+            for (const std::string& name :
+                 sysfs.list("class/srp_remote_ports").value_or(std::vector<std::string>{})) {
+                if (const auto h = number_after(name, "port-", ':')) {
+                    rports->emplace(*h, name);  // one per host; keep the first
+                }
+            }
         }
-    }
+        const auto it = rports->find(host_no);
+        return it == rports->end() ? std::nullopt : std::optional(it->second);
+    };
+    const auto devices_of = [&](const std::string& host, unsigned host_no) {
+        // The host's own device directory holds target<H>:<C>:<T>/<H>:<C>:<T>:<L> for each LUN
+        // (scsi_alloc_target() and scsi_sysfs_add_sdev() in drivers/scsi/): a few entries, where
+        // class/scsi_device lists every SCSI device of the machine.
+        const std::string dir = "class/scsi_host/" + host + "/device";
+        if (auto entries = sysfs.list(dir)) {
+            std::vector<std::string> out;
+            const std::string prefix = fmt::format("target{}:", host_no);
+            for (const std::string& target : *entries) {
+                if (target.rfind(prefix, 0) != 0) {
+                    continue;
+                }
+                for (const std::string& lun : sysfs.list(fmt::format("{}/{}", dir, target))
+                                                  .value_or(std::vector<std::string>{})) {
+                    if (is_hctl(lun) && number_after(lun, "", ':') == host_no) {
+                        out.push_back(lun);
+                    }
+                }
+            }
+            std::sort(out.begin(), out.end());
+            return out;
+        }
+        if (!devices) {
+            devices.emplace();
+            for (const std::string& name :
+                 sysfs.list("class/scsi_device").value_or(std::vector<std::string>{})) {
+                if (const auto h = number_after(name, "", ':')) {
+                    (*devices)[*h].push_back(name);
+                }
+            }
+        }
+        return (*devices)[host_no];
+    };
     for (const std::string& name : *names) {
         const auto host_no = number_after(name, "host", '\0');
         if (!host_no) {
@@ -241,10 +296,10 @@ Result<HostScan> srp_hosts(const Sysfs& sysfs, const std::vector<TargetFilter>& 
         host.ch_count = read_unsigned(sysfs, dir + "/ch_count");
         host.req_lim = read_unsigned(sysfs, dir + "/req_lim");
         host.tl_retry_count = read_unsigned(sysfs, dir + "/tl_retry_count");
-        if (const auto it = rports.find(*host_no); it != rports.end()) {
-            host.remote_port = read_remote_port(sysfs, it->second);
+        if (const auto rport = rport_of(*host_no)) {
+            host.remote_port = read_remote_port(sysfs, *rport);
         }
-        for (const std::string& hctl : devices[*host_no]) {
+        for (const std::string& hctl : devices_of(name, *host_no)) {
             host.devices.push_back(read_device(sysfs, hctl, scan.notes));
         }
         scan.hosts.push_back(std::move(host));

@@ -725,6 +725,10 @@ void SimKernel::write_host_files(const Host& h) {
              option_or(h.spec, login::Key::cmd_sg_entries,
                        text::parse_number<unsigned>(param("cmd_sg_entries")).value_or(12)))},
         {host_tmp / "allow_ext_sg", allow_ext_sg ? "true\n" : "false\n"},
+        // The Scsi_Host's own device directory (the class entry's "device" link in the kernel)
+        // holds its SCSI targets and their LUNs: the SCSI scan's LUN 0 below.
+        {host_tmp / "device" / fmt::format("target{}:0:0", h.no) / h.hctl() / "uevent",
+         "DEVTYPE=scsi_device\n"},
         {rport_tmp / "port_id", rport_port_id(h.id.id_ext, h.spec.ioc_guid) + "\n"},
         {rport_tmp / "roles", "SRP Target\n"},
         {rport_tmp / "state", h.state + "\n"},

@@ -33,8 +33,9 @@ class FixtureCopy {
     }
 
     const std::filesystem::path& root() const { return root_; }
-    // Replaces the file at `relative` (below the root) with `text`.
+    // Replaces the file at `relative` (below the root) with `text`, making its directories.
     void write(const std::string& relative, const std::string& text) const {
+        std::filesystem::create_directories((root_ / relative).parent_path());
         std::ofstream(root_ / relative, std::ios::trunc) << text;
     }
     void remove(const std::string& relative) const {

@@ -172,6 +172,40 @@ TEST(SrpHosts, UnprintableOrMissingDeviceAttributesAreLeftOut) {
                                  "wwid: left out: 'naa.6001405\\xc3\\xa9' is not printable ASCII");
 }
 
+// The kernel's layout: the host's own device directory lists its targets and LUNs, so a host
+// is read without listing every SCSI device of the machine; a host without it (the fixture's
+// flat tree) is read from class/scsi_device.
+TEST(SrpHosts, DevicesComeFromTheHostsOwnDirectoryWhereThereIsOne) {
+    const testing::FixtureCopy copy("host1");
+    // host7 has LUNs 0 and 1 in class/scsi_device; its own directory names LUN 1 only, plus
+    // entries that are no LUNs of it (another host's, and the kernel's other files).
+    const std::string dir = "class/scsi_host/host7/device/";
+    copy.write(dir + "target7:0:0/7:0:0:1/uevent", "DEVTYPE=scsi_device\n");
+    copy.write(dir + "target7:0:0/8:0:0:0/uevent", "");
+    copy.write(dir + "target7:0:0/power/control", "auto\n");
+    copy.write(dir + "target8:0:0/8:0:0:0/uevent", "");
+    copy.write(dir + "uevent", "DEVTYPE=scsi_host\n");
+    const auto scan = srp_hosts(Sysfs(copy.root())).value();
+    const SrpHost& h7 = host(scan, "host7");
+    ASSERT_EQ(h7.devices.size(), 1U);
+    EXPECT_EQ(h7.devices[0].hctl, "7:0:0:1");
+    EXPECT_EQ(h7.devices[0].block, "sdc");
+    EXPECT_EQ(h7.devices[0].vendor, "LIO-ORG");
+    // The others still come from the class directory; so do the remote ports.
+    const auto full = srp_hosts(kHost1).value();
+    for (const SrpHost& h : scan.hosts) {
+        if (h.name == "host7") {
+            continue;
+        }
+        const SrpHost& same = host(full, h.name);
+        ASSERT_EQ(h.devices.size(), same.devices.size()) << h.name;
+        ASSERT_EQ(h.remote_port.has_value(), same.remote_port.has_value()) << h.name;
+        if (h.remote_port) {
+            EXPECT_EQ(h.remote_port->name, same.remote_port->name) << h.name;
+        }
+    }
+}
+
 TEST(SrpHosts, ScsiAttributeText) {
     EXPECT_EQ(scsi_attribute_text("LIO-ORG \n"), "LIO-ORG");
     EXPECT_EQ(scsi_attribute_text("IBLOCK          "), "IBLOCK");

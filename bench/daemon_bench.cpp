@@ -29,8 +29,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <srpadm/daemon/control_server.hpp>
 #include <srpadm/daemon/daemon.hpp>
 #include <srpadm/daemon/log.hpp>
+#include <srpadm/daemon/metrics.hpp>
+#include <srpadm/ops/control.hpp>
 #include <srpadm/ops/session.hpp>
 #include <srpadm/runtime/clock.hpp>
 #include <srpadm/sim/events.hpp>
@@ -211,6 +214,20 @@ int idle(const Args& args) {
         fs_stats.sa.requests - sa0, static_cast<double>(fs_stats.sa.requests - sa0) / hours,
         fs_stats.dm.requests - dm0, static_cast<double>(fs_stats.dm.requests - dm0) / hours,
         h.ports->kernel().stats().logins - logins0, cpu_seconds() - cpu0);
+    // What srpadm status and the metrics file cost with every target connected: the daemon's
+    // answer, built and serialised on its loop, and the exposition text.
+    const auto s0 = std::chrono::steady_clock::now();
+    const std::string answer =
+        ops::control::ok_line(daemon::status_result(*h.daemon, h.loop().now()));
+    const auto s1 = std::chrono::steady_clock::now();
+    const std::string metrics = daemon::render_metrics(h.daemon->ports(), h.daemon->targets());
+    const auto s2 = std::chrono::steady_clock::now();
+    const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    fmt::print(
+        "status answer with {} targets: {:.1f} KiB in {:.2f} ms; metrics file: {:.1f} KiB in "
+        "{:.2f} ms\n",
+        h.connected(), static_cast<double>(answer.size()) / 1024.0, ms(s1 - s0),
+        static_cast<double>(metrics.size()) / 1024.0, ms(s2 - s1));
     fmt::print(
         "max RSS: {:.1f} MiB (the process: daemon, simulated fabric of {} ports and the "
         "stand-in kernel's host tree)\n",

@@ -7,7 +7,6 @@
 #include <srpadm/host/multipath.hpp>
 #include <srpadm/host/srp_hosts.hpp>
 #include <srpadm/ops/control.hpp>
-#include <srpadm/ops/run_dir.hpp>
 #include <srpadm/ops/status.hpp>
 
 #include "commands.hpp"
@@ -28,8 +27,7 @@ struct ListArgs {
 // What sysfs cannot tell: targets the running daemon found on more ports than they are
 // connected through. Nothing when no daemon answers within a second.
 void warn_missing_paths(const ListArgs& args, const host::HostScan& scan) {
-    const auto socket = ops::control::socket_path(
-        args.run_dir.empty() ? ops::default_run_dir(args.sysfs_root) : args.run_dir);
+    const auto socket = ops::control::client_socket(args.run_dir, args.sysfs_root);
     auto answer =
         ops::control::ask(socket, {ops::control::Command::status, {}}, std::chrono::seconds(1));
     if (!answer) {

@@ -11,7 +11,6 @@
 
 #include <srpadm/host/host_ports.hpp>
 #include <srpadm/ops/control.hpp>
-#include <srpadm/ops/run_dir.hpp>
 #include <srpadm/ops/status.hpp>
 
 #include "commands.hpp"
@@ -27,8 +26,7 @@ struct ControlArgs {
     unsigned timeout = 10;
 
     std::filesystem::path socket() const {
-        return ops::control::socket_path(run_dir.empty() ? ops::default_run_dir(sysfs_root)
-                                                         : run_dir);
+        return ops::control::client_socket(run_dir, sysfs_root);
     }
 };
 

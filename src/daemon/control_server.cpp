@@ -263,10 +263,11 @@ void ControlServer::arm(Client& c) {
         const Client& cl = *it->second;
         const bool still_owing = cl.out_sent < cl.out.size();
         const auto now = loop_.now();
-        if (still_owing && now - cl.last_progress >= limits_.stalled) {
-            drop(id, "it read none of its answers in time");
-        } else if (!still_owing && now - cl.last_activity >= limits_.idle) {
-            drop(id, "it stayed silent");
+        // Read none of its answers in time, or stayed silent.
+        const bool expired = still_owing ? now - cl.last_progress >= limits_.stalled
+                                         : now - cl.last_activity >= limits_.idle;
+        if (expired) {
+            drop(id, true);
         } else {
             arm(*it->second);
         }
@@ -294,7 +295,7 @@ void ControlServer::on_io(std::uint64_t id, unsigned events) {
         return;
     }
     if (n <= 0) {
-        drop(id, "");  // the client hung up
+        drop(id, false);  // the client hung up
         return;
     }
     c.in.append(buf, static_cast<std::size_t>(n));
@@ -333,7 +334,7 @@ void ControlServer::serve_lines(Client& c) {
                 answer ? ops::control::ok_line(*answer) : ops::control::error_line(answer.error());
         }
         if (c.out.size() - c.out_sent > limits_.max_output) {
-            drop(id, "its unread answers grew too large");
+            drop(id, true);  // its unread answers grew too large
             return;
         }
     }
@@ -343,7 +344,7 @@ void ControlServer::serve_lines(Client& c) {
             Error{Errc::invalid_input,
                   fmt::format("a request line is at most {} bytes", ops::control::kMaxRequest)});
         flush(c);
-        drop(id, "it sent a line that is too long");
+        drop(id, true);  // it sent a line that is too long
         return;
     }
     flush(c);
@@ -357,7 +358,7 @@ void ControlServer::flush(Client& c) {
             if (errno == EAGAIN || errno == EINTR) {
                 break;
             }
-            drop(c.id, "");  // the client went away
+            drop(c.id, false);  // the client went away
             return;
         }
         c.out_sent += static_cast<std::size_t>(n);
@@ -373,13 +374,13 @@ void ControlServer::flush(Client& c) {
     arm(c);
 }
 
-void ControlServer::drop(std::uint64_t id, const std::string& why) {
+void ControlServer::drop(std::uint64_t id, bool misbehaved) {
     auto it = clients_.find(id);
     if (it == clients_.end()) {
         return;
     }
     Client& c = *it->second;
-    if (!why.empty()) {
+    if (misbehaved) {
         ++dropped_;
     }
     if (c.timer != 0) {

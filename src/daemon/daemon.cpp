@@ -110,6 +110,13 @@ runtime::Duration jittered(std::chrono::seconds interval, std::minstd_rand& rng)
     return base + runtime::Duration(spread > 0 ? dist(rng) : 0);
 }
 
+// Adds what an endpoint sent to a port's counts.
+void add_mads(PortCounters& counters, const mad::EndpointStats& stats) {
+    counters.sa_mads += stats.requests_sent[0];
+    counters.dm_mads += stats.requests_sent[1];
+    counters.mad_timeouts += stats.timeouts;
+}
+
 // Runs `f` when the scope ends (however it is left).
 template <class F>
 class AtScopeEnd {
@@ -180,6 +187,7 @@ class Daemon::Port {
     void login_done(const std::string& key, const ops::TargetOutcome& outcome);
     void set_phase(Target& t, TargetPhase phase, const std::string& why);
     void cancel_retry(Target& t);
+    void note_addresses(const Result<model::PortAttributes>& attrs);
 
     Daemon& d_;
     PortName name_;
@@ -192,12 +200,13 @@ class Daemon::Port {
     std::optional<discovery::DiscoveryReport> report_;
     bool up_ = false;
     bool subscribed_ = false;
+    std::optional<Lid> lid_;  // as the port's last attributes said
+    std::optional<Lid> sm_lid_;
     std::optional<runtime::TimePoint> subscribed_at_;
     std::optional<ScanSummary> last_scan_;
     std::optional<runtime::TimePoint> scan_started_;
     std::optional<runtime::TimePoint> next_rescan_;
-    PortCounters counters_;
-    mad::EndpointStats closed_stats_;  // what endpoints closed before the current one sent
+    PortCounters counters_;  // the MAD counts: of the endpoints closed before the current one
     std::uint64_t scans_ = 0;
     unsigned periodic_ = 0;
     unsigned scan_failures_ = 0;
@@ -244,6 +253,7 @@ void Daemon::Port::open() {
     endpoint_->set_port_event_handler([this](const mad::PortEvent& e) { on_port_event(e); });
     const auto attrs = endpoint_->port_attributes();
     up_ = attrs && mad::port_usable(*attrs);
+    note_addresses(attrs);
     log().info(label_, "",
                up_ ? "serving the port" : "serving the port; waiting for it to be ACTIVE");
     if (up_) {
@@ -259,10 +269,7 @@ void Daemon::Port::close() {
     traps_.reset();
     if (endpoint_) {
         endpoint_->set_port_event_handler({});
-        const mad::EndpointStats& st = endpoint_->stats();
-        closed_stats_.requests_sent[0] += st.requests_sent[0];
-        closed_stats_.requests_sent[1] += st.requests_sent[1];
-        closed_stats_.timeouts += st.timeouts;
+        add_mads(counters_, endpoint_->stats());  // keep what this endpoint sent
     }
     endpoint_.reset();
     for (auto* timer : {&rescan_timer_, &subscribe_timer_, &reopen_timer_, &resync_timer_}) {
@@ -298,6 +305,10 @@ void Daemon::Port::arm_reopen() {
 void Daemon::Port::on_port_event(const mad::PortEvent& event) {
     const AtScopeEnd shown([this] { d_.changed(); });
     log().debug(label_, "", fmt::format("port event {}", mad::port_event_name(event.kind)));
+    // The LID and SM LID change only with a port event: read them here, not for every status.
+    if (endpoint_) {
+        note_addresses(endpoint_->port_attributes());
+    }
     switch (event.kind) {
         case mad::PortEventKind::port_down:
             if (up_) {
@@ -565,6 +576,16 @@ void Daemon::Port::forget_refusals() {
     }
 }
 
+void Daemon::Port::note_addresses(const Result<model::PortAttributes>& attrs) {
+    if (attrs) {
+        lid_ = attrs->lid;
+        sm_lid_ = attrs->sm_lid;
+    } else {
+        lid_.reset();
+        sm_lid_.reset();
+    }
+}
+
 void Daemon::Port::cancel_retry(Target& t) {
     if (t.retry_timer != 0) {
         loop().cancel(t.retry_timer);
@@ -820,10 +841,8 @@ PortStatus Daemon::Port::status() const {
     s.port = name_;
     s.state = !endpoint_ ? "closed" : (up_ ? "up" : "down");
     if (endpoint_) {
-        if (auto attrs = endpoint_->port_attributes()) {
-            s.lid = attrs->lid;
-            s.sm_lid = attrs->sm_lid;
-        }
+        s.lid = lid_;
+        s.sm_lid = sm_lid_;
     }
     s.scans = scans_;
     s.subscribed_at = subscribed_at_;
@@ -831,14 +850,8 @@ PortStatus Daemon::Port::status() const {
     s.last_scan = last_scan_;
     s.next_rescan = next_rescan_;
     s.counters = counters_;
-    s.counters.sa_mads = closed_stats_.requests_sent[0];
-    s.counters.dm_mads = closed_stats_.requests_sent[1];
-    s.counters.mad_timeouts = closed_stats_.timeouts;
     if (endpoint_) {
-        const mad::EndpointStats& st = endpoint_->stats();
-        s.counters.sa_mads += st.requests_sent[0];
-        s.counters.dm_mads += st.requests_sent[1];
-        s.counters.mad_timeouts += st.timeouts;
+        add_mads(s.counters, endpoint_->stats());
     }
     s.targets = report_ ? report_->targets.size() : 0;
     s.connected = static_cast<std::size_t>(

@@ -73,10 +73,6 @@ std::string target_label(const TargetStatus& t) {
               : fmt::format("{},{:016x}", t.found.id_ext, t.found.ioc_guid);
 }
 
-bool wanted(const TargetStatus& t) {
-    return t.phase != TargetPhase::denied && t.phase != TargetPhase::taken_down;
-}
-
 double secs(runtime::Duration d) {
     return std::chrono::duration<double>(d).count();
 }
@@ -111,7 +107,7 @@ std::string render_metrics(const std::vector<PortStatus>& ports,
     }
     for (const TargetStatus& t : targets) {
         auto& [w, c] = wanted_connected[t.port.str()];
-        w += wanted(t) ? 1 : 0;
+        w += wanted_phase(t.phase) ? 1 : 0;
         c += t.phase == TargetPhase::connected ? 1 : 0;
     }
     e.family("srpadm_targets_wanted", "gauge",

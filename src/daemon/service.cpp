@@ -63,7 +63,7 @@ std::string status_line(const std::vector<PortStatus>& ports,
     std::size_t failing = 0;
     std::string last_error;
     for (const TargetStatus& t : targets) {
-        if (t.phase == TargetPhase::denied || t.phase == TargetPhase::taken_down) {
+        if (!wanted_phase(t.phase)) {
             continue;
         }
         ++wanted;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <srpadm/ops/control.hpp>
+#include <srpadm/ops/run_dir.hpp>
 
 namespace srpadm::ops::control {
 namespace {
@@ -42,14 +43,14 @@ std::optional<Command> command_named(std::string_view name) {
     return std::nullopt;
 }
 
-Unexpected protocol_error(Errc code, std::string message) {
-    return fail(code, std::move(message));
-}
-
 }  // namespace
 
 std::filesystem::path socket_path(const std::filesystem::path& run_dir) {
     return run_dir / kSocketName;
+}
+
+std::filesystem::path client_socket(const std::string& run_dir, const std::string& sysfs_root) {
+    return socket_path(run_dir.empty() ? default_run_dir(sysfs_root) : run_dir);
 }
 
 std::string_view command_name(Command command) {
@@ -63,45 +64,42 @@ bool changes_state(Command command) {
 Result<Request> parse_request(std::string_view line) {
     const auto doc = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded() || !doc.is_object()) {
-        return protocol_error(
-            Errc::invalid_input,
-            fmt::format("a request is one JSON object per line, not '{}'", excerpt(line)));
+        return fail(Errc::invalid_input,
+                    fmt::format("a request is one JSON object per line, not '{}'", excerpt(line)));
     }
     const auto version = doc.find("version");
     if (version == doc.end() || !version->is_number_integer()) {
-        return protocol_error(Errc::invalid_input,
-                              "the request has no \"version\" (an integer; this daemon speaks 1)");
+        return fail(Errc::invalid_input,
+                    "the request has no \"version\" (an integer; this daemon speaks 1)");
     }
     if (version->get<std::int64_t>() != kVersion) {
-        return protocol_error(Errc::unsupported,
-                              fmt::format("protocol version {} is not spoken here (this daemon "
-                                          "speaks {})",
-                                          version->dump(), kVersion));
+        return fail(Errc::unsupported,
+                    fmt::format("protocol version {} is not spoken here (this daemon "
+                                "speaks {})",
+                                version->dump(), kVersion));
     }
     const auto command = doc.find("command");
     if (command == doc.end() || !command->is_string()) {
-        return protocol_error(Errc::invalid_input,
-                              "the request has no \"command\" (status, rescan or reload)");
+        return fail(Errc::invalid_input,
+                    "the request has no \"command\" (status, rescan or reload)");
     }
     const auto name = command->get<std::string>();
     const auto known = command_named(name);
     if (!known) {
-        return protocol_error(
-            Errc::not_found,
-            fmt::format("unknown command '{}' (status, rescan or reload)", excerpt(name)));
+        return fail(Errc::not_found,
+                    fmt::format("unknown command '{}' (status, rescan or reload)", excerpt(name)));
     }
     Request request;
     request.command = *known;
     if (const auto port = doc.find("port"); port != doc.end() && !port->is_null()) {
         if (*known != Command::rescan || !port->is_string()) {
-            return protocol_error(Errc::invalid_input, "\"port\" is a string, and only for rescan");
+            return fail(Errc::invalid_input, "\"port\" is a string, and only for rescan");
         }
         const auto text = port->get<std::string>();
         auto selector = model::parse_port_selector(text);
         if (!selector) {
-            return protocol_error(
-                Errc::invalid_input,
-                fmt::format("\"port\": '{}': {}", excerpt(text), selector.error().message));
+            return fail(Errc::invalid_input,
+                        fmt::format("\"port\": '{}': {}", excerpt(text), selector.error().message));
         }
         request.port = *selector;
     }

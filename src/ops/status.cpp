@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -146,8 +147,7 @@ json status_document(const StatusInputs& in) {
     doc["targets"] = json::array();
     for (auto& [key, paths] : targets) {
         std::size_t reachable = 0;
-        std::size_t connected = 0;
-        std::map<std::string, bool> connected_ports;
+        std::set<std::string> connected_ports;  // a port with two logins counts once
         json list = json::array();
         for (auto& [name, p] : paths) {
             const std::string state = p.value("state", "");
@@ -156,11 +156,11 @@ json status_document(const StatusInputs& in) {
                 ++reachable;
             }
             if (state == "connected") {
-                connected_ports[port] = true;
+                connected_ports.insert(port);
             }
             list.push_back(std::move(p));
         }
-        connected = connected_ports.size();
+        const std::size_t connected = connected_ports.size();
         json t{{"id_ext", fmt::format("{:016x}", key.first)},
                {"ioc_guid", hex64(key.second)},
                {"connected_ports", connected},

@@ -80,7 +80,8 @@ class ControlServer {
     void on_io(std::uint64_t id, unsigned events);
     void serve_lines(Client& c);
     void flush(Client& c);
-    void drop(std::uint64_t id, const std::string& why);
+    // Closes a connection; `misbehaved` counts it in dropped() (not a client that hung up).
+    void drop(std::uint64_t id, bool misbehaved);
     void arm(Client& c);
 
     runtime::EventLoop& loop_;

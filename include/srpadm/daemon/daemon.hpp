@@ -133,6 +133,11 @@ enum class TargetPhase : std::uint8_t {
 };
 // "connected", "connecting", "backing-off", "invalid", "denied", "taken-down", "waiting".
 std::string_view target_phase_name(TargetPhase phase);
+// Whether a target in `phase` is one the daemon wants connected: not refused by the rules and
+// not taken down by the admin (STATUS= and the metrics count these).
+constexpr bool wanted_phase(TargetPhase phase) {
+    return phase != TargetPhase::denied && phase != TargetPhase::taken_down;
+}
 
 // Why a login failed, as a short word for logs, status and metrics: "rejected" (the target
 // or its ACL refused: ECONNRESET), "timed-out" (no answer, or the write did not return),

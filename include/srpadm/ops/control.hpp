@@ -34,6 +34,9 @@ inline constexpr std::string_view kSocketName = "srpadm.sock";
 inline constexpr std::size_t kMaxRequest = std::size_t{16} * 1024;
 
 std::filesystem::path socket_path(const std::filesystem::path& run_dir);
+// The socket a client talks to: in `run_dir`, or when it is empty in the run directory for
+// `sysfs_root` (ops::default_run_dir()).
+std::filesystem::path client_socket(const std::string& run_dir, const std::string& sysfs_root);
 
 enum class Command : std::uint8_t { status, rescan, reload };
 std::string_view command_name(Command command);  // "status", "rescan", "reload"

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -111,6 +112,53 @@ std::error_code Sysfs::write(std::string_view relative, std::string_view data) c
         result = {errno, std::generic_category()};
     }
     return result;
+}
+
+namespace {
+
+std::error_code last_error(int rc) {
+    return rc == 0 ? std::error_code{} : std::error_code{errno, std::generic_category()};
+}
+
+}  // namespace
+
+std::error_code Sysfs::mkdir(std::string_view relative) const {
+    return last_error(::mkdir(path(relative).c_str(), 0755));
+}
+
+std::error_code Sysfs::rmdir(std::string_view relative) const {
+    return last_error(::rmdir(path(relative).c_str()));
+}
+
+std::error_code Sysfs::symlink(const std::filesystem::path& target,
+                               std::string_view relative) const {
+    return last_error(::symlink(target.c_str(), path(relative).c_str()));
+}
+
+std::error_code Sysfs::unlink(std::string_view relative) const {
+    return last_error(::unlink(path(relative).c_str()));
+}
+
+Result<std::string> Sysfs::readlink(std::string_view relative) const {
+    const auto p = path(relative);
+    std::array<char, 4096> buffer{};
+    const ssize_t n = ::readlink(p.c_str(), buffer.data(), buffer.size());
+    if (n < 0) {
+        const int err = errno;
+        return fail(missing(err) || err == EINVAL ? Errc::not_found : Errc::io,
+                    fmt::format("{}: {}", p.string(), std::strerror(err)));
+    }
+    return std::string(buffer.data(), static_cast<std::size_t>(n));
+}
+
+bool Sysfs::is_directory(std::string_view relative) const {
+    struct stat st {};
+    return ::stat(path(relative).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool Sysfs::is_symlink(std::string_view relative) const {
+    struct stat st {};
+    return ::lstat(path(relative).c_str(), &st) == 0 && S_ISLNK(st.st_mode);
 }
 
 std::optional<std::uint64_t> parse_sysfs_number(std::string_view text) {

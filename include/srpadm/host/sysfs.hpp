@@ -1,6 +1,6 @@
-// The one place that reads and writes sysfs (and, later, configfs). Every path is relative
-// to a root directory: "/sys" in production (so "class/..." means /sys/class/...), a fixture
-// tree in tests (--sysfs-root).
+// The one place that reads and writes sysfs and configfs. Every path is relative to a root
+// directory: "/sys" or "/sys/kernel/config" in production (so "class/..." means
+// /sys/class/...), a fixture tree in tests (--sysfs-root, --configfs-root).
 //
 // Files and directories are read with open(2)/read(2) and opendir(3), the calls libibumad
 // itself uses, so that a process running under libumad2sim.so (which interposes exactly those
@@ -41,6 +41,19 @@ class Sysfs {
     // success. Blocks for as long as the kernel takes: call it off the caller's thread when
     // that can be long (add_target; see writer.hpp).
     std::error_code write(std::string_view relative, std::string_view data) const;
+
+    // What configfs (and a target's backing files) need beyond attributes: directories and
+    // symbolic links. Each returns the errno of its one system call, or {}.
+    std::error_code mkdir(std::string_view relative) const;  // mode 0755
+    std::error_code rmdir(std::string_view relative) const;
+    // A link at `relative` pointing to `target`, which configfs wants absolute (it resolves a
+    // relative one against the caller's working directory, not the link's).
+    std::error_code symlink(const std::filesystem::path& target, std::string_view relative) const;
+    std::error_code unlink(std::string_view relative) const;
+    // The link's target as stored; not_found when there is no link.
+    Result<std::string> readlink(std::string_view relative) const;
+    bool is_directory(std::string_view relative) const;
+    bool is_symlink(std::string_view relative) const;
 
   private:
     std::filesystem::path root_;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace srpadm::text {
@@ -68,6 +69,24 @@ inline std::optional<std::uint64_t> parse_hex(std::string_view digits,
         return std::nullopt;
     }
     return parse_number<std::uint64_t>(digits, 16);
+}
+
+// `text` as a message or log line can show it: bytes below 0x20 and from 0x7f up as \xNN.
+inline std::string printable(std::string_view text) {
+    constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte >= 0x7f) {
+            out += "\\x";
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
 }
 
 }  // namespace srpadm::text

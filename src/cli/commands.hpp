@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <srpadm/daemon/daemon.hpp>
+#include <srpadm/host/tree.hpp>
 #include <srpadm/host/writer.hpp>
 #include <srpadm/result.hpp>
 
@@ -30,6 +31,9 @@ struct Context {
     // The daemon's writer: default (nullptr) the real one under --sysfs-root; srpadm-sim's
     // stand-in ib_srp.
     std::shared_ptr<host::SysfsWriter> daemon_writer;
+    // `srpadm target`'s writer: default (nullptr) the real one under the roots; srpadm-sim's
+    // stand-in SCST and LIO kernel.
+    std::function<std::unique_ptr<host::TreeWriter>(const host::TreeRoots& roots)> target_writer;
 };
 
 // The host side of a command's session: sysfs under `sysfs_root`, the tool's rule about the
@@ -52,6 +56,8 @@ void register_config(CLI::App& app, Context& ctx);
 void register_daemon(CLI::App& app, Context& ctx);
 // status, rescan and reload.
 void register_status(CLI::App& app, Context& ctx);
+// target status|export|unexport|allow|deny|enable|disable|save.
+void register_target(CLI::App& app, Context& ctx);
 
 // The subcommands both tools have, in the order --help lists them.
 void register_common(CLI::App& app, Context& ctx);

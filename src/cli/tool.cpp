@@ -33,8 +33,9 @@ void register_common(CLI::App& app, Context& ctx) {
     app.add_flag("-v,--verbose", ctx.verbosity, "More progress output (repeat for more)");
     app.require_subcommand(1);
     app.footer(
-        "Exit status: 0 ok, 1 internal failure, 2 usage, 3 invalid input, 4 local port,\n"
-        "5 discovery failed, 6 partial failure, 7 connect/disconnect failed,\n"
+        "Exit status: 0 ok, 1 internal failure, 2 usage, 3 invalid input, 4 local port\n"
+        "(or no SRP target driver), 5 discovery failed, 6 partial failure,\n"
+        "7 connect/disconnect or a target-side change failed,\n"
         "8 no daemon answers (or it refused),\n"
         "130/143 stopped by SIGINT/SIGTERM.\n"
         "See srpadm(8).");
@@ -48,6 +49,7 @@ void register_common(CLI::App& app, Context& ctx) {
     register_config(app, ctx);
     register_daemon(app, ctx);
     register_status(app, ctx);
+    register_target(app, ctx);
 }
 
 int run_tool(CLI::App& app, Context& ctx, int argc, char** argv) {

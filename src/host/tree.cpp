@@ -31,7 +31,9 @@ std::string TreeRoots::display(Tree tree, std::string_view relative) const {
     if (tree == Tree::files) {
         return std::string(relative);
     }
-    return of(tree).path(relative).lexically_normal().string();
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(of(tree).path(relative), ec);
+    return (ec ? of(tree).path(relative) : absolute).lexically_normal().string();
 }
 
 std::error_code RealTreeWriter::write(Tree tree, const std::string& relative,

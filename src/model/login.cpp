@@ -74,19 +74,8 @@ const KeyInfo& info(Key key) {
 // What is wrong with a value, said as what is expected; nullopt when the value is fine.
 using Problem = std::optional<std::string>;
 
-// The value as it can be shown in a message: control bytes and non-ASCII escaped.
 std::string show(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte >= 0x7f) {
-            out += fmt::format("\\x{:02x}", byte);
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    return text::printable(text);
 }
 
 Unexpected bad_value(Key key, std::string_view value, std::string_view problem) {

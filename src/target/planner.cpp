@@ -285,6 +285,16 @@ bool same_backing(const Device& d, const ExportRequest& r, const std::string& ra
 }
 
 Result<void> check_export_input(const TargetState& state, const ExportRequest& r) {
+    // SCST splits its management commands at blanks and ';', LIO its control strings at ',':
+    // a path with one of those (or a control character) cannot be passed on whole.
+    if (r.path.find_first_of(" \t\n\r,;") != std::string::npos ||
+        std::any_of(r.path.begin(), r.path.end(),
+                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+        return fail(Errc::invalid_input,
+                    fmt::format("{}: the kernel cannot take a path with blanks, ',', ';' or "
+                                "control characters: use a link without them",
+                                text::printable(r.path)));
+    }
     switch (r.backing) {
         case Backing::block:
             if (!r.facts.exists) {
@@ -917,7 +927,7 @@ Result<Plan> plan_deny(const TargetState& state, const AccessRequest& r) {
                         fmt::format("scstadmin -rem_init {} -driver ib_srpt -target {} -group {}",
                                     shell_quote(w), port->name, g.name));
                 }
-                if (!found) {
+                if (!found && !r.ports.empty()) {
                     missing.push_back(fmt::format("{} on port {}", w, port->name));
                 }
             }
@@ -933,7 +943,9 @@ Result<Plan> plan_deny(const TargetState& state, const AccessRequest& r) {
         for (const std::string& w : wanted) {
             const Group* acl = find_group(*port, w);
             if (acl == nullptr) {
-                missing.push_back(fmt::format("{} on port {}", w, port->name));
+                if (!r.ports.empty()) {
+                    missing.push_back(fmt::format("{} on port {}", w, port->name));
+                }
                 continue;
             }
             const std::string adir = join(join(tpg, "acls"), acl->name);
@@ -963,9 +975,18 @@ Result<Plan> plan_deny(const TargetState& state, const AccessRequest& r) {
             b.write(Tree::configfs, join(tpg, "attrib/generate_node_acls"), "0", "1");
             b.equivalent(fmt::format("targetcli /srpt/{} set attribute generate_node_acls=0",
                                      targetcli_wwn(port->name)));
-        } else if (r.any) {
+        } else if (r.any && !r.ports.empty()) {
             missing.push_back(fmt::format("--any on port {} (it is not open)", port->name));
         }
+    }
+    if (b.size() == 0 && missing.empty()) {
+        std::string list;
+        for (const std::string& n : r.initiators) {
+            list += (list.empty() ? "" : ", ") + text::printable(n);
+        }
+        return fail(Errc::not_found,
+                    fmt::format("not allowed on any port, nothing to deny: {}",
+                                r.any ? (list.empty() ? "--any" : list + ", --any") : list));
     }
     if (!missing.empty()) {
         std::string list;

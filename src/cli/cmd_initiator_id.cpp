@@ -79,8 +79,8 @@ void register_initiator_id(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
         "initiator-id",
         "Print, per local port, the names a target's access list needs for this host: the "
-        "initiator port ID as SCST and LIO show it, LIO's GUID form, and for RDMA/CM logins "
-        "the source addresses.");
+        "initiator port ID as LIO's GID-named ports show it, LIO's GUID form, the GID SCST "
+        "names IB/CM logins by, and for RDMA/CM logins the source addresses.");
     add_port_option(cmd, args->port, "only this port or device");
     cmd->add_option("--initiator-ext", args->initiator_ext,
                     "The logins' initiator_ext (hex; none = 0), the high half of the ID")

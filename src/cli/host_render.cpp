@@ -298,18 +298,18 @@ std::string render_initiator_id_text(const std::vector<InitiatorIdView>& ports) 
             out += "  no GID 0: the port has no initiator port ID\n";
             continue;
         }
-        out += fmt::format("  SCST, LIO GID-named port:  {}\n",
+        out += fmt::format("  LIO GID-named port:        {}\n",
                            model::port_id_text(model::initiator_port_id(
                                v.initiator_ext, p.port_guid(), v.io_class)));
         if (p.link_layer == host::LinkLayer::ethernet) {
-            out += "  LIO GUID-named port:       the RDMA/CM login's source address:\n";
+            out += "  LIO GUID-named port, SCST: the RDMA/CM login's source address:\n";
             for (const std::string& address : source_addresses(p)) {
                 out += fmt::format("                             {}\n", address);
             }
         } else {
             out += fmt::format("  LIO GUID-named port:       {}\n", guid_colon_form(p.port_guid()));
+            out += fmt::format("  SCST:                      {}\n", p.gid0->colon_groups());
         }
-        out += fmt::format("  SCST one_target_per_port:  {}\n", p.gid0->colon_groups());
         if (v.topspin_workarounds) {
             out += fmt::format("  Topspin/Cisco targets:     {}\n",
                                model::port_id_text(model::topspin_initiator_port_id(p.node_guid)));
@@ -339,7 +339,9 @@ json render_initiator_id_json(const std::vector<InitiatorIdView>& ports) {
             j["source_addresses"] = p.link_layer == host::LinkLayer::ethernet
                                         ? json(source_addresses(p))
                                         : json::array();
-            j["scst_one_target_per_port"] = p.gid0->colon_groups();
+            j["scst_gid"] = p.link_layer == host::LinkLayer::ethernet
+                                ? json(nullptr)
+                                : json(p.gid0->colon_groups());
             j["topspin_initiator_port_id"] =
                 v.topspin_workarounds
                     ? json(model::port_id_text(model::topspin_initiator_port_id(p.node_guid)))

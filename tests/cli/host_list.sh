@@ -51,14 +51,14 @@ golden initiator-id.txt initiator-id --sysfs-root "$fixture"
 golden initiator-id-rxe0.json initiator-id --sysfs-root "$fixture" --port rxe0 -f json
 # "initiator_ext=0x0005ad00000bf4d4 with port GUID 0x0005ad00000bf3d0 gives
 # 0x0005ad00000bf4d40005ad00000bf3d0" (the port GUID is mthca0:1's).
-expect 0 "SCST, LIO GID-named port:  0x0005ad00000bf4d40005ad00000bf3d0" "" \
+expect 0 "LIO GID-named port:        0x0005ad00000bf4d40005ad00000bf3d0" "" \
     initiator-id --sysfs-root "$fixture" --port mthca0:1 --initiator-ext 0x0005ad00000bf4d4
-expect 0 "SCST, LIO GID-named port:  0x0005ad00000bf3d00005ad00000bf4d4" "" \
+expect 0 "LIO GID-named port:        0x0005ad00000bf3d00005ad00000bf4d4" "" \
     initiator-id --sysfs-root "$fixture" --port mthca0:1 --initiator-ext 0005ad00000bf4d4 --io-class ff00
 expect 0 "Topspin/Cisco targets:     0x00000000000000000005ad00000bf3cf" "" \
     initiator-id --sysfs-root "$fixture" --port mthca0
 # LIO's own examples: 0x0000000000000000505400fffe4a0b7b, 5054:00ff:fe4a:0b7b, 192.168.122.76.
-expect 0 "SCST, LIO GID-named port:  0x0000000000000000505400fffe4a0b7b" "" \
+expect 0 "LIO GID-named port:        0x0000000000000000505400fffe4a0b7b" "" \
     initiator-id --sysfs-root "$fixture" --port rxe0:1
 expect 0 "192.168.122.76" "" initiator-id --sysfs-root "$fixture" --port rxe0:1
 expect 0 "rxe0:1 (Ethernet, port GUID 5054:00ff:fe4a:0b7b" "" initiator-id --sysfs-root "$fixture" --port rxe0

@@ -8,14 +8,15 @@
 //   io_class 0xff00 (SRP rev. 10):                port GUID | initiator_ext
 //   Topspin/Cisco targets (ioc_guid OUI 00:05:ad or 00:1b:0d) while ib_srp's
 //   topspin_workarounds is on:                     8 zero bytes | the HCA's node GUID
-// Targets name the initiator by it:
-//   SCST, and LIO on a GID-named port:  "0x" and 32 lower-case hex digits (LIO also accepts
+// Targets name the initiator by it (more in include/srpadm/target/names.hpp):
+//   LIO on a GID-named port:            "0x" and 32 lower-case hex digits (LIO also accepts
 //                                        the digits without "0x")
 //   LIO on a GUID-named port, IB/CM:    the initiator port GUID as xxxx:xxxx:xxxx:xxxx (from
 //                                        the CM REQ, so initiator_ext does not change it)
 //   LIO on a GUID-named port, RDMA/CM:  the source IP address as the kernel's %pIS prints it
-//                                        (a.b.c.d, or eight groups of four hex digits)
-//   SCST with one_target_per_port:      the initiator port GID as eight groups of four digits
+//   SCST (3.1 and later), IB/CM:        the initiator port GID as eight groups of four digits
+//   SCST, RDMA/CM:                      the source IP address (a.b.c.d, or eight groups of four
+//                                        hex digits)
 #pragma once
 
 #include <array>

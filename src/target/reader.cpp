@@ -343,10 +343,17 @@ void read_lio_tpg(const host::Sysfs& configfs, const std::string& tdir, TargetPo
         }
         std::sort(g.luns.begin(), g.luns.end(),
                   [](const Lun& a, const Lun& b) { return a.number < b.number; });
-        // target_core_fabric_configfs.c: "No active I_T Nexus ..." or "InitiatorName: ...".
-        const std::string info = configfs.read(join(adir, "info")).value_or("");
-        if (info.rfind("InitiatorName:", 0) == 0) {
-            port.sessions.push_back({acl, acl});
+        // ib_srpt has no ACL "info" attribute; a mapped LUN's SCSI-MIB statistics show the
+        // session: port_ident reads "<initiator>+i+<session id>" while there is one, and fails
+        // (ENODEV) while there is none (target_core_stat.c target_stat_iport_port_ident_show()).
+        for (const Lun& lun : g.luns) {
+            const auto ident = configfs.read(
+                join(adir, fmt::format("lun_{}/statistics/scsi_att_intr_port/port_ident",
+                                       lun.number)));
+            if (ident && !ident->empty()) {
+                port.sessions.push_back({ident->substr(0, ident->find("+i+")), acl});
+                break;
+            }
         }
         port.groups.push_back(std::move(g));
     }

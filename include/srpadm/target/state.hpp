@@ -12,7 +12,8 @@
 // configfs target/):
 //   core/{iblock,fileio,rd_mcp}_<N>/<name>/{control, udev_path, enable, info}
 //   srpt/<port>/<tpg>/{enable, attrib/generate_node_acls, lun/lun_<N>/<link to the backstore>,
-//       acls/<initiator>/{info, lun_<N>/{write_protect, <link to lun/lun_<M>>}}}
+//       acls/<initiator>/lun_<N>/{write_protect, <link to lun/lun_<M>>,
+//           statistics/scsi_att_intr_port/port_ident (readable while a session is there)}}
 //   A port is named by its GUID (xxxx:xxxx:xxxx:xxxx) or GID (0x and 32 hex digits); ib_srpt
 //   lists no names of its own: srpadm derives them from the RDMA ports' GID 0.
 #pragma once

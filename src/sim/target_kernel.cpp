@@ -461,6 +461,11 @@ std::optional<Comps> components(std::string_view relative) {
     return out;
 }
 
+// "dir/name".
+std::string child(std::string_view dir, std::string_view name) {
+    return fmt::format("{}/{}", dir, name);
+}
+
 std::string join(const Comps& c, std::size_t count) {
     std::string out;
     for (std::size_t i = 0; i < count && i < c.size(); ++i) {
@@ -1161,7 +1166,7 @@ struct TargetKernelStandIn::State {
         const std::string groups_dir = target_dir(t) + "/ini_groups";
         std::vector<std::string> on_disk;
         for (const std::string& g : entries(sys(groups_dir))) {
-            if (is_dir(sys(groups_dir + "/" + g))) {
+            if (is_dir(sys(child(groups_dir, g)))) {
                 on_disk.push_back(g);
             }
         }
@@ -1174,7 +1179,7 @@ struct TargetKernelStandIn::State {
             }
             auto& names = st.initiators[g];
             std::vector<std::string> files;
-            for (const std::string& f : entries(sys(groups_dir + "/" + g + "/initiators"))) {
+            for (const std::string& f : entries(sys(child(groups_dir, g) + "/initiators"))) {
                 if (f != "mgmt") {
                     files.push_back(f);
                 }
@@ -1261,7 +1266,7 @@ struct TargetKernelStandIn::State {
     void remove_luns(const std::string& luns) {
         for (const std::string& e : entries(sys(luns))) {
             if (e != "mgmt") {
-                remove_lun(sys(luns + "/" + e));
+                remove_lun(sys(child(luns, e)));
             }
         }
     }
@@ -1667,7 +1672,7 @@ struct TargetKernelStandIn::State {
         };
         if (action == "clear") {
             for (const std::string& n : names) {
-                remove_tree(sys(dir(group) + "/" + n));
+                remove_tree(sys(child(dir(group), n)));
             }
             names.clear();
             reassign_sessions(t);
@@ -1686,7 +1691,7 @@ struct TargetKernelStandIn::State {
             if (name.find('/') != std::string::npos) {
                 return errno_code(EINVAL);
             }
-            put(sys(dir(group) + "/" + name), name + "\n");
+            put(sys(child(dir(group), name)), name + "\n");
             names.push_back(name);
             reassign_sessions(t);
             return {};
@@ -1695,7 +1700,7 @@ struct TargetKernelStandIn::State {
             if (!here) {
                 return errno_code(EINVAL);  // "Unable to find initiator"
             }
-            remove_tree(sys(dir(group) + "/" + name));
+            remove_tree(sys(child(dir(group), name)));
             std::erase(names, name);
             reassign_sessions(t);
             return {};
@@ -1709,9 +1714,9 @@ struct TargetKernelStandIn::State {
         if (std::find(dest_names.begin(), dest_names.end(), name) != dest_names.end()) {
             return errno_code(EEXIST);
         }
-        remove_tree(sys(dir(group) + "/" + name));
+        remove_tree(sys(child(dir(group), name)));
         std::erase(st.initiators[group], name);
-        put(sys(dir(dest) + "/" + name), name + "\n");
+        put(sys(child(dir(dest), name)), name + "\n");
         dest_names.push_back(name);
         reassign_sessions(t);
         return {};
@@ -1871,7 +1876,7 @@ struct TargetKernelStandIn::State {
         if (classify(c) != Node::device) {
             return nullptr;
         }
-        const auto it = devices.find(c[2] + "/" + c[3]);
+        const auto it = devices.find(child(c[2], c[3]));
         return it == devices.end() ? nullptr : &it->second;
     }
 
@@ -1895,7 +1900,7 @@ struct TargetKernelStandIn::State {
     std::vector<std::string> mapped_luns(const std::string& acl_path) const {
         std::vector<std::string> out;
         for (const std::string& e : entries(cfs(acl_path))) {
-            if (e.rfind("lun_", 0) == 0 && is_dir(cfs(acl_path + "/" + e))) {
+            if (e.rfind("lun_", 0) == 0 && is_dir(cfs(child(acl_path, e)))) {
                 out.push_back(e);
             }
         }
@@ -2038,7 +2043,7 @@ struct TargetKernelStandIn::State {
         LioDevice d;
         d.plugin = it->second.plugin;
         d.hba = hba;
-        devices[hba + "/" + name] = d;
+        devices[child(hba, name)] = d;
         render_device(path, d);
         return {};
     }
@@ -2150,7 +2155,7 @@ struct TargetKernelStandIn::State {
     // (configfs_detach_prep()).
     bool has_user_children(const Comps& c) const {
         for (const std::string& e : entries(cfs(join(c)))) {
-            const fs::path p = cfs(join(c) + "/" + e);
+            const fs::path p = cfs(child(join(c), e));
             if (is_link(p)) {
                 return true;
             }
@@ -2186,7 +2191,7 @@ struct TargetKernelStandIn::State {
                 hbas.erase(c[2]);
                 break;
             case Node::device:
-                devices.erase(c[2] + "/" + c[3]);
+                devices.erase(child(c[2], c[3]));
                 break;
             case Node::tpg: {
                 // srpt_drop_tpg() disables the port; core_tpg_deregister() frees the RTPI.
@@ -2281,7 +2286,7 @@ struct TargetKernelStandIn::State {
             return errno_code(ENODEV);
         }
         for (const std::string& e : entries(cfs(join(lun)))) {
-            if (is_link(cfs(join(lun) + "/" + e))) {
+            if (is_link(cfs(child(join(lun), e)))) {
                 return errno_code(EEXIST);
             }
         }
@@ -2293,7 +2298,7 @@ struct TargetKernelStandIn::State {
     // The device a LUN links to, or nullptr.
     LioDevice* lun_device(const Comps& lun) {
         for (const std::string& e : entries(cfs(join(lun)))) {
-            const fs::path p = cfs(join(lun) + "/" + e);
+            const fs::path p = cfs(child(join(lun), e));
             if (!is_link(p)) {
                 continue;
             }
@@ -2325,7 +2330,7 @@ struct TargetKernelStandIn::State {
         }
         const fs::path lun_dir = cfs(join(target)).lexically_normal();
         for (const std::string& e : entries(cfs(join(mapped)))) {
-            const fs::path p = cfs(join(mapped) + "/" + e);
+            const fs::path p = cfs(child(join(mapped), e));
             if (is_link(p) && link_target(p) != lun_dir) {
                 return errno_code(EINVAL);
             }
@@ -2370,11 +2375,11 @@ struct TargetKernelStandIn::State {
         const std::string acls = join(lun, 4) + "/acls";
         const fs::path lun_dir = cfs(join(lun)).lexically_normal();
         for (const std::string& a : entries(cfs(acls))) {
-            for (const std::string& m : mapped_luns(acls + "/" + a)) {
+            for (const std::string& m : mapped_luns(child(acls, a))) {
                 const std::string mapped = fmt::format("{}/{}/{}", acls, a, m);
                 for (const std::string& e : entries(cfs(mapped))) {
-                    if (is_link(cfs(mapped + "/" + e)) &&
-                        link_target(cfs(mapped + "/" + e)) == lun_dir) {
+                    if (is_link(cfs(child(mapped, e))) &&
+                        link_target(cfs(child(mapped, e))) == lun_dir) {
                         put(cfs(mapped + "/write_protect"), "", kReadWrite);
                     }
                 }

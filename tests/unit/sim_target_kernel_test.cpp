@@ -117,7 +117,7 @@ class TargetTree : public ::testing::Test {
 
     // A backing file of `size` bytes, made through the writer.
     std::string backing_file(const std::string& name, std::uint64_t size = 1 << 20) {
-        const std::string path = (files_root() / name).string();
+        std::string path = (files_root() / name).string();
         EXPECT_EQ(kernel().create_file(Tree::files, path, size), std::error_code{});
         return path;
     }
@@ -464,6 +464,12 @@ TEST_F(ScstTree, OtherFilesAsSysfsTreatsThem) {
     EXPECT_EQ(kernel().create_file(Tree::sysfs, kT1 + "/new", 0), err(EACCES));
     EXPECT_EQ(kernel().create_file(Tree::sysfs, kT1 + "/enabled", 0), err(EEXIST));
     EXPECT_EQ(kernel().read(Tree::sysfs, kT1 + "/device").value(), "mlx5_0");
+    // Backing files are the real files.
+    const std::string file = backing_file("f.img", 4096);
+    EXPECT_EQ(fs::file_size(file), 4096U);
+    EXPECT_EQ(kernel().create_file(Tree::files, file, 1), err(EEXIST));
+    EXPECT_EQ(kernel().write(Tree::files, file, "data"), std::error_code{});
+    EXPECT_EQ(kernel().read(Tree::files, file).value(), "data");
 }
 
 TEST_F(ScstTree, SessionsLandInTheFirstMatchingGroup) {

@@ -112,7 +112,7 @@ struct TreeCall {
 class TargetKernelStandIn final : public host::TreeWriter {
   public:
     // `roots` are a fixture's (lay_out_target_host()); the flavour is SCST when
-    // kernel/scst_tgt exists below the sysfs root. Host::Tree::files calls act on the real
+    // kernel/scst_tgt exists below the sysfs root. host::Tree::files calls act on the real
     // files, as RealTreeWriter's do.
     explicit TargetKernelStandIn(host::TreeRoots roots);
     ~TargetKernelStandIn() override;

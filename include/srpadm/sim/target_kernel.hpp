@@ -1,0 +1,159 @@
+// A stand-in for the target side of the kernel: ib_srpt under SCST (sysfs kernel/scst_tgt) or
+// under LIO (configfs target/), on fixture trees laid out under two roots, taking srpadm's
+// changes through the same host::TreeWriter interface as the real trees (host/tree.hpp). Each
+// call changes the fixture tree as the kernel would change its own, so that a test sees the
+// result by reading the tree (as srpadm's reader will), and gets the errno the kernel returns.
+//
+// The fixture (lay_out_target_host()):
+//   sysfs  class/infiniband/<dev>/{node_guid,node_type}
+//          class/infiniband/<dev>/ports/<n>/{gids/0,link_layer,state,phys_state}
+//          module/ib_srpt/parameters/srpt_service_guid (and more, per flavour)
+//   SCST   sysfs kernel/scst_tgt/{version,last_sysfs_mgmt_res,devices/,
+//              handlers/{vdisk_fileio,vdisk_blockio,vdisk_nullio}/{mgmt,type},
+//              targets/ib_srpt/<port GID as %pI6>/{enabled,rel_tgt_id,luns/mgmt,ini_groups/mgmt,
+//                  sessions/,device,link_layer,port_id,login_info}}
+//          module/ib_srpt/parameters/rdma_cm_port
+//   LIO    configfs target/{version,dbroot,core/alua/lu_gps/default_lu_gp/}; no target/srpt:
+//          target_core_register_fabric() (drivers/target/target_core_configfs.c) makes it on
+//          `mkdir target/srpt`.
+// Formats: drivers/infiniband/core/sysfs.c (ports), srpt/src/ib_srpt.c and the kernel's
+// drivers/infiniband/ulp/srpt/ib_srpt.c (srpt_get_u64_x(): SCST prints srpt_service_guid as
+// "0x%016llx", the kernel's ib_srpt as "0x%016llx\n"), scst/src/scst_sysfs.c,
+// scst/src/dev_handlers/scst_vdisk.c, drivers/target/target_core_*.c.
+//
+// What the stand-in models (the .cpp cites the function behind each errno):
+// - SCST management files: handlers/<h>/mgmt (add_device, del_device), the LUN mgmt files of a
+//   target and of its groups (add, replace, del, clear), ini_groups/mgmt (create, del), a
+//   group's initiators/mgmt (add, del, move, clear; DOS patterns as scst_targ.c wildcmp()),
+//   enabled. Every command completes at once: the write returns its errno and
+//   last_sysfs_mgmt_res shows it ("0" or "-errno", as scst_process_sysfs_works() records it).
+// - LIO configfs: mkdir/rmdir of the fabric, ports (named by a port's GUID or GID form only),
+//   TPGs, LUNs, ACLs, mapped LUNs, HBAs and storage objects; symlinks LUN -> storage object
+//   and mapped LUN -> LUN; writes to a storage object's control, enable and udev_path, a TPG's
+//   enable, rtpi and attrib/*, discovery_auth/rdma_cm_port and a mapped LUN's write_protect.
+//   rmdir follows configfs_rmdir(): EPERM for a default group, EBUSY while links point at the
+//   directory, ENOTEMPTY while it holds user-made directories or links.
+// - Logins, for tests: a session appears where the kernel shows one (SCST sessions/<name>;
+//   LIO the mapped LUNs' statistics/scsi_att_intr_port/{indx,port_ident}).
+// Writes the kernel accepts but the stand-in does not model (rel_tgt_id, port_id, filename,
+// alias, dbroot, ...) return EOPNOTSUPP, so that a test never passes by accident.
+//
+// Single-threaded: no thread and no lock of its own; the tree changes inside each call.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <srpadm/host/tree.hpp>
+#include <srpadm/result.hpp>
+#include <srpadm/target/plan.hpp>
+#include <srpadm/target/state.hpp>
+#include <srpadm/types.hpp>
+
+namespace srpadm::sim {
+
+enum class LinkLayer : std::uint8_t { infiniband, ethernet };
+
+// One RDMA port of the target host.
+struct TargetRdmaPort {
+    std::string device;  // "mlx5_0"
+    unsigned port = 1;
+    Gid gid;  // GID 0
+    LinkLayer link_layer = LinkLayer::infiniband;
+    Guid node_guid = 0;  // the device's; every port of one device must give the same
+};
+
+struct TargetHostOptions {
+    target::Flavour flavour = target::Flavour::lio;
+    std::vector<TargetRdmaPort> ports;
+    // ib_srpt's srpt_service_guid; nullopt: what ib_srpt takes when it is not given, from the
+    // first device's node GUID (default_service_guid()).
+    std::optional<Guid> service_guid;
+    // SCST: the module parameter rdma_cm_port. LIO keeps it in configfs
+    // (discovery_auth/rdma_cm_port, 0 until written).
+    std::uint16_t rdma_cm_port = 0;
+};
+
+// The target port names. SCST: the port GID as %pI6 prints it (eight groups of four lower-case
+// digits, srpt_refresh_port() in srpt/src/ib_srpt.c). LIO: the GUID form "%04x:%04x:%04x:%04x"
+// of the GID's interface ID and the GID form "0x%016llx%016llx" (srpt_refresh_port() in the
+// kernel's ib_srpt.c).
+std::string scst_target_name(const Gid& gid);
+std::string lio_guid_name(const Gid& gid);
+std::string lio_gid_name(const Gid& gid);
+
+// srpt_service_guid when the module parameter is not given, from the first device's node GUID:
+// SCST clears the top byte (srpt_add_one(), & ~IB_SERVICE_ID_AGN_MASK), LIO takes it as is.
+Guid default_service_guid(target::Flavour flavour, Guid first_node_guid);
+
+// Lays out the fixture above. Each root must be missing or an empty directory (Errc::exists
+// otherwise, as host_tree.hpp's lay_out_host()); Errc::invalid_input for ports without a device
+// name or port number, a device:port given twice, or one device with two node GUIDs;
+// Errc::io when a file cannot be written.
+Result<void> lay_out_target_host(const std::filesystem::path& sysfs_root,
+                                 const std::filesystem::path& configfs_root,
+                                 const TargetHostOptions& options);
+
+// A changing call the stand-in took (read() is not recorded).
+struct TreeCall {
+    target::Op op = target::Op::write;
+    host::Tree tree = host::Tree::sysfs;
+    std::string path;
+    std::string data;        // write: the data; symlink: the link's target
+    std::uint64_t size = 0;  // create_file
+    std::error_code result;
+};
+
+class TargetKernelStandIn final : public host::TreeWriter {
+  public:
+    // `roots` are a fixture's (lay_out_target_host()); the flavour is SCST when
+    // kernel/scst_tgt exists below the sysfs root. host::Tree::files calls act on the real
+    // files, as RealTreeWriter's do.
+    explicit TargetKernelStandIn(host::TreeRoots roots);
+    ~TargetKernelStandIn() override;
+
+    const host::TreeRoots& roots() const override;
+    std::error_code write(host::Tree tree, const std::string& relative,
+                          const std::string& data) override;
+    std::error_code mkdir(host::Tree tree, const std::string& relative) override;
+    std::error_code rmdir(host::Tree tree, const std::string& relative) override;
+    std::error_code symlink(host::Tree tree, const std::string& target,
+                            const std::string& relative) override;
+    std::error_code unlink(host::Tree tree, const std::string& relative) override;
+    std::error_code create_file(host::Tree tree, const std::string& relative,
+                                std::uint64_t size) override;
+    Result<std::string> read(host::Tree tree, const std::string& relative) override;
+
+    // The next changing call whose path contains `path_substring` fails with `error` and
+    // changes nothing (an SCST management command also shows it in last_sysfs_mgmt_res).
+    // Several may be queued; each matches once, in the order given.
+    void fail_next(std::string path_substring, int error);
+
+    // SCST: an initiator logs in to `target` as session `session` (the name ib_srpt gives it:
+    // the initiator port GID as %pI6, or the source address for RDMA/CM). It lands in the
+    // first group (in creation order) one of whose initiator patterns matches, else it sees the
+    // target's own LUNs (scst_find_acg(), scst/src/scst_targ.c). ENOENT: no such target;
+    // ECONNREFUSED: the target is not enabled; EEXIST: a session of that name is there.
+    std::error_code scst_login(const std::string& target, const std::string& session);
+    std::error_code scst_logout(const std::string& target, const std::string& session);
+    // LIO: an initiator with the node ACL `acl` logs in to `wwn`/`tpg`. ENOENT: no such ACL
+    // (ib_srpt has no demo mode: without an ACL the login is refused); ECONNREFUSED: the port
+    // is not enabled; EEXIST: the ACL has a session.
+    std::error_code lio_login(const std::string& wwn, const std::string& tpg,
+                              const std::string& acl);
+    std::error_code lio_logout(const std::string& wwn, const std::string& tpg,
+                               const std::string& acl);
+
+    const std::vector<TreeCall>& calls() const;
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace srpadm::sim

@@ -264,7 +264,7 @@ void register_target(CLI::App& app, Context& ctx) {
                         "Initiator IDs: any form 'srpadm initiator-id' prints, or the 0x... ID "
                         "from a target's log");
         sub->add_flag("--any", args->any,
-                      allow ? "Every initiator (SCST: the pattern *; LIO: generate_node_acls)"
+                      allow ? "SCST: every initiator (the pattern *); LIO's ib_srpt has no such mode"
                             : "Close the port to initiators not named (undo allow --any)");
         sub->add_option("--group", args->group,
                         allow ? "SCST: the initiator group (default srpadm)"

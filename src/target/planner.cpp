@@ -18,6 +18,11 @@ constexpr std::string_view kLioCore = "target/core";
 constexpr std::string_view kLioSrpt = "target/srpt";
 constexpr std::string_view kLioTpg = "tpgt_1";  // rtslib's name for the one TPG (tag 1)
 constexpr std::uint64_t kLioRamPage = 4096;     // target_core_rd.c: rd_pages of PAGE_SIZE
+// The kernel's ib_srpt gives its TPGs only its own attributes (srp_max_rdma_size,
+// srp_max_rsp_size, srp_sq_size, use_srq), not the target core's generate_node_acls.
+constexpr std::string_view kLioNoDemoMode =
+    "option --any: LIO's ib_srpt has no demo mode (no generate_node_acls): every initiator "
+    "needs its own ACL, so allow each ID";
 
 std::string join(std::string_view a, std::string_view b) {
     return fmt::format("{}/{}", a, b);
@@ -281,7 +286,7 @@ bool same_backing(const Device& d, const ExportRequest& r, const std::string& ra
     if (r.backing == Backing::ram && d.backing == Backing::file) {
         return d.path == ram_path;  // SCST: srpadm's RAM disk file
     }
-    return false;
+    return d.backing == r.backing;  // a RAM or null device of that name
 }
 
 Result<void> check_export_input(const TargetState& state, const ExportRequest& r) {
@@ -420,11 +425,13 @@ void lio_allow(Builder& b, const TargetPort& port, const std::string& acl,
     for (const Exported& l : luns) {
         const std::string mdir = join(adir, fmt::format("lun_{}", l.tpg_lun));
         b.mkdir(mdir);
+        b.symlink(join(join(tpg, "lun"), fmt::format("lun_{}", l.tpg_lun)),
+                  join(mdir, fmt::format("lun_{}", l.tpg_lun)));
+        // Only a linked mapped LUN takes write_protect (rtslib's MappedLUN writes it after
+        // the link, too).
         if (l.read_only) {
             b.write(Tree::configfs, join(mdir, "write_protect"), "1", std::nullopt);
         }
-        b.symlink(join(join(tpg, "lun"), fmt::format("lun_{}", l.tpg_lun)),
-                  join(mdir, fmt::format("lun_{}", l.tpg_lun)));
     }
     const bool gid_form = port.naming == PortNaming::gid && acl.rfind("0x", 0) == 0;
     if (gid_form) {
@@ -719,22 +726,15 @@ Result<Plan> plan_export(const TargetState& state, const ExportRequest& r) {
                 const std::string mdir =
                     join(join(join(tpg, "acls"), acl.name), fmt::format("lun_{}", m));
                 b.mkdir(mdir);
+                b.symlink(ldir, join(mdir, fmt::format("lun_{}", lun)));
                 if (r.read_only) {
                     b.write(Tree::configfs, join(mdir, "write_protect"), "1", std::nullopt);
                 }
-                b.symlink(ldir, join(mdir, fmt::format("lun_{}", lun)));
                 b.equivalent(fmt::format(
                     "targetcli /srpt/{}/acls/{} create mapped_lun={} tpg_lun_or_backstore={} "
                     "write_protect={}",
                     targetcli_wwn(port->name), targetcli_wwn(acl.name), m, lun,
                     r.read_only ? "true" : "false"));
-            }
-            if (port->open && r.read_only) {
-                b.warn(
-                    fmt::format("port {} is open to every initiator (generate_node_acls): "
-                                "write protection there follows demo_mode_write_protect, "
-                                "not --read-only",
-                                port->name));
             }
         }
         for (const InitiatorName& ini : *names) {
@@ -793,6 +793,9 @@ Result<Plan> plan_allow(const TargetState& state, const AccessRequest& r) {
         return fail(Errc::usage,
                     "option --group: LIO has no initiator groups (each allowed initiator is a "
                     "node ACL that sees every LUN of the port)");
+    }
+    if (!scst && r.any) {
+        return fail(Errc::usage, std::string(kLioNoDemoMode));
     }
     const std::string group = r.group.empty() ? std::string(kDefaultGroup) : r.group;
     if (scst) {
@@ -862,18 +865,6 @@ Result<Plan> plan_allow(const TargetState& state, const AccessRequest& r) {
             }
             lio_allow(b, *port, pn.name, {});
         }
-        if (r.any && !port->open) {
-            // What targetcli's demo mode sets (rtslib TPG attributes).
-            b.write(Tree::configfs, join(tpg, "attrib/generate_node_acls"), "1", "0");
-            b.write(Tree::configfs, join(tpg, "attrib/cache_dynamic_acls"), "1", "0");
-            b.write(Tree::configfs, join(tpg, "attrib/demo_mode_write_protect"), "0", "1");
-            b.equivalent(
-                fmt::format("targetcli /srpt/{} set attribute generate_node_acls=1 "
-                            "cache_dynamic_acls=1 demo_mode_write_protect=0",
-                            targetcli_wwn(port->name)));
-            b.warn(fmt::format("port {}: every initiator that logs in sees every LUN, writable",
-                               port->name));
-        }
         if (port->luns.empty()) {
             b.warn(
                 fmt::format("port {} has no LUNs: the initiators log in but see no disk "
@@ -899,6 +890,9 @@ Result<Plan> plan_deny(const TargetState& state, const AccessRequest& r) {
     const bool scst = state.flavour == Flavour::scst;
     if (!scst && !r.group.empty()) {
         return fail(Errc::usage, "option --group: LIO has no initiator groups");
+    }
+    if (!scst && r.any) {
+        return fail(Errc::usage, std::string(kLioNoDemoMode));
     }
     Builder b(state);
     std::vector<std::string> missing;
@@ -970,13 +964,6 @@ Result<Plan> plan_deny(const TargetState& state, const AccessRequest& r) {
                                 "session now",
                                 port->name, acl->name));
             }
-        }
-        if (r.any && port->open) {
-            b.write(Tree::configfs, join(tpg, "attrib/generate_node_acls"), "0", "1");
-            b.equivalent(fmt::format("targetcli /srpt/{} set attribute generate_node_acls=0",
-                                     targetcli_wwn(port->name)));
-        } else if (r.any && !r.ports.empty()) {
-            missing.push_back(fmt::format("--any on port {} (it is not open)", port->name));
         }
     }
     if (b.size() == 0 && missing.empty()) {

@@ -184,6 +184,8 @@ Result<TargetState> read_scst(const host::TreeRoots& roots,
                 }
             }
             g.luns = scst_luns(sysfs, join(gdir, "luns"));
+            port.open = port.open || std::find(g.initiators.begin(), g.initiators.end(), "*") !=
+                                         g.initiators.end();
             port.groups.push_back(std::move(g));
         }
         for (const std::string& session : subdirectories(sysfs, join(dir, "sessions"))) {
@@ -250,7 +252,8 @@ std::vector<Device> lio_devices(const host::Sysfs& configfs) {
             }
             const std::string info = configfs.read(join(dir, "info")).value_or("");
             // target_core_rd.c rd_show_configfs_dev_params(): "PAGES/PAGE_SIZE: %u*%lu",
-            // "nullio: %d"; target_core_file.c fd_show_configfs_dev_params(): "Size: %llu".
+            // "nullio: %d"; target_core_file.c fd_show_configfs_dev_params(): "  Size: %llu",
+            // after target_core_device.c's "SectorSize: %u".
             if (d.backing == Backing::ram) {
                 const auto pages = number_after(info, "PAGES/PAGE_SIZE: ");
                 const auto star = info.find("PAGES/PAGE_SIZE: ");
@@ -263,7 +266,7 @@ std::vector<Device> lio_devices(const host::Sysfs& configfs) {
                     d.backing = Backing::null;
                 }
             } else if (d.backing == Backing::file) {
-                d.size = number_after(info, "Size: ").value_or(0);
+                d.size = number_after(info, " Size: ").value_or(0);  // not "SectorSize: "
             }
             if (d.backing == Backing::block) {
                 d.read_only = number_after(info, "readonly: ").value_or(0) != 0;
@@ -295,9 +298,20 @@ std::optional<std::uint32_t> lun_number(std::string_view entry) {
     return text::parse_number<std::uint32_t>(entry.substr(4));
 }
 
+// The port's TPG: the directory with lun/ and acls/ (the port also holds default groups
+// such as fabric_statistics and param).
+std::optional<std::string> lio_tpg(const host::Sysfs& configfs, const std::string& port_dir) {
+    for (const std::string& name : subdirectories(configfs, port_dir)) {
+        const std::string dir = join(port_dir, name);
+        if (configfs.is_directory(join(dir, "lun")) && configfs.is_directory(join(dir, "acls"))) {
+            return name;
+        }
+    }
+    return std::nullopt;
+}
+
 void read_lio_tpg(const host::Sysfs& configfs, const std::string& tdir, TargetPort& port) {
     port.enabled = read_flag(configfs, join(tdir, "enable"));
-    port.open = read_flag(configfs, join(tdir, "attrib/generate_node_acls"));
     for (const std::string& entry : subdirectories(configfs, join(tdir, "lun"))) {
         const auto number = lun_number(entry);
         if (!number) {
@@ -347,27 +361,14 @@ void read_lio_tpg(const host::Sysfs& configfs, const std::string& tdir, TargetPo
         // session: port_ident reads "<initiator>+i+<session id>" while there is one, and fails
         // (ENODEV) while there is none (target_core_stat.c target_stat_iport_port_ident_show()).
         for (const Lun& lun : g.luns) {
-            const auto ident = configfs.read(
-                join(adir, fmt::format("lun_{}/statistics/scsi_att_intr_port/port_ident",
-                                       lun.number)));
+            const auto ident = configfs.read(join(
+                adir, fmt::format("lun_{}/statistics/scsi_att_intr_port/port_ident", lun.number)));
             if (ident && !ident->empty()) {
                 port.sessions.push_back({ident->substr(0, ident->find("+i+")), acl});
                 break;
             }
         }
         port.groups.push_back(std::move(g));
-    }
-    // Sessions of initiators without an ACL (generate_node_acls): one name per line.
-    if (const auto dynamic = configfs.read(join(tdir, "dynamic_sessions"))) {
-        std::string_view rest = *dynamic;
-        while (!rest.empty()) {
-            const auto nl = rest.find('\n');
-            const std::string_view line = text::trim_blanks(rest.substr(0, nl));
-            if (!line.empty()) {
-                port.sessions.push_back({std::string(line), ""});
-            }
-            rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-        }
     }
 }
 
@@ -416,13 +417,10 @@ Result<TargetState> read_lio(const host::TreeRoots& roots,
             }
             port.name = name;
             port.naming = naming;
-            for (const std::string& tpg : subdirectories(configfs, dir)) {
-                if (tpg != "fabric_statistics") {
-                    port.tpg = tpg;
-                    port.configured = true;
-                    read_lio_tpg(configfs, join(dir, tpg), port);
-                    break;
-                }
+            if (const auto tpg = lio_tpg(configfs, dir)) {
+                port.tpg = *tpg;
+                port.configured = true;
+                read_lio_tpg(configfs, join(dir, *tpg), port);
             }
             if (!port.configured) {
                 port.configured = true;  // the port exists without a TPG
@@ -440,12 +438,9 @@ Result<TargetState> read_lio(const host::TreeRoots& roots,
         port.name = name;
         port.naming = name.rfind("0x", 0) == 0 ? PortNaming::gid : PortNaming::guid;
         const std::string dir = join(kLioSrpt, name);
-        for (const std::string& tpg : subdirectories(configfs, dir)) {
-            if (tpg != "fabric_statistics") {
-                port.tpg = tpg;
-                read_lio_tpg(configfs, join(dir, tpg), port);
-                break;
-            }
+        if (const auto tpg = lio_tpg(configfs, dir)) {
+            port.tpg = *tpg;
+            read_lio_tpg(configfs, join(dir, *tpg), port);
         }
         state.ports.push_back(std::move(port));
     }

@@ -47,4 +47,26 @@ class FixtureCopy {
     std::filesystem::path root_;
 };
 
+// A fresh temporary directory (not created), removed with everything in it at the end.
+class TempDir {
+  public:
+    TempDir() {
+        std::random_device random;
+        dir_ = std::filesystem::temp_directory_path() /
+               ("srpadm-test-" + std::to_string(random()) + "-" + std::to_string(random()));
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    TempDir(TempDir&&) = delete;
+    TempDir& operator=(TempDir&&) = delete;
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+    const std::filesystem::path& path() const { return dir_; }
+
+  private:
+    std::filesystem::path dir_;
+};
+
 }  // namespace srpadm::testing

@@ -16,6 +16,8 @@
 #include <srpadm/sim/target_kernel.hpp>
 #include <srpadm/target/plan.hpp>
 
+#include "host_fixture.hpp"
+
 namespace srpadm::sim {
 namespace {
 
@@ -26,25 +28,7 @@ std::error_code err(int e) {
     return {e, std::generic_category()};
 }
 
-class TempDir {
-  public:
-    TempDir() {
-        std::random_device random;
-        dir_ = fs::temp_directory_path() / fmt::format("srpadm-target-{}-{}", random(), random());
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    TempDir(TempDir&&) = delete;
-    TempDir& operator=(TempDir&&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
-    const fs::path& path() const { return dir_; }
-
-  private:
-    fs::path dir_;
-};
+using testing::TempDir;
 
 constexpr std::uint64_t kPrefix = 0xfe80000000000000ULL;
 constexpr Guid kNode0 = 0xe41d2d0300a00010ULL;

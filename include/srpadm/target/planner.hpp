@@ -9,8 +9,8 @@
 //             LIO: into the TPG and every node ACL (as targetcli's auto_add_mapped_luns).
 //   unexport  the LUNs of a device go, then the device when no port exports it any more.
 //   allow     SCST: the initiator joins the group; LIO: a node ACL mapping every TPG LUN.
-//   deny      the reverse. --any: every initiator (SCST: the pattern "*"; LIO:
-//             generate_node_acls).
+//   deny      the reverse. --any: every initiator (SCST: the pattern "*"; LIO's ib_srpt has
+//             no demo mode, every initiator needs an ACL).
 //   enable / disable  the ports.
 #pragma once
 

@@ -11,7 +11,7 @@
 // LIO (kernel drivers/infiniband/ulp/srpt/ib_srpt.c, drivers/target/target_core_*configfs.c;
 // configfs target/):
 //   core/{iblock,fileio,rd_mcp}_<N>/<name>/{control, udev_path, enable, info}
-//   srpt/<port>/<tpg>/{enable, attrib/generate_node_acls, lun/lun_<N>/<link to the backstore>,
+//   srpt/<port>/<tpg>/{enable, lun/lun_<N>/<link to the backstore>,
 //       acls/<initiator>/lun_<N>/{write_protect, <link to lun/lun_<M>>,
 //           statistics/scsi_att_intr_port/port_ident (readable while a session is there)}}
 //   A port is named by its GUID (xxxx:xxxx:xxxx:xxxx) or GID (0x and 32 hex digits); ib_srpt
@@ -82,7 +82,8 @@ struct TargetPort {
     bool configured = true;
     std::string tpg;  // LIO: the TPG directory's name ("tpgt_1"); "" for SCST
     bool enabled = false;
-    // LIO: generate_node_acls is on, every initiator may log in and sees the TPG's LUNs.
+    // SCST: a group admits every initiator (the pattern "*"). LIO's ib_srpt has no demo mode
+    // (its TPG attributes are its own, without generate_node_acls): always false there.
     bool open = false;
     std::vector<Lun> luns;  // SCST: the target's own LUNs; LIO: the TPG's LUNs
     std::vector<Group> groups;

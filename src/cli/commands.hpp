@@ -47,6 +47,8 @@ void register_login_string(CLI::App& app, Context& ctx);
 void register_discover(CLI::App& app, Context& ctx);
 // srpadm-sim only: fabric check|generate.
 void register_fabric(CLI::App& app, Context& ctx);
+// srpadm-sim only: target-host lay-out|login|logout.
+void register_target_host(CLI::App& app, Context& ctx);
 void register_connect(CLI::App& app, Context& ctx);
 void register_connect_all(CLI::App& app, Context& ctx);
 void register_disconnect(CLI::App& app, Context& ctx);

@@ -1,5 +1,7 @@
 #include "target_render.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace srpadm::cli {
@@ -75,7 +77,9 @@ std::string render_target_text(const target::TargetState& state) {
     if (state.service_guid) {
         out += fmt::format(": id_ext = ioc_guid = service_id = {:016x}", *state.service_guid);
     }
-    if (state.rdma_cm_port) {
+    const bool roce = std::any_of(state.ports.begin(), state.ports.end(),
+                                  [](const TargetPort& p) { return p.roce; });
+    if (state.rdma_cm_port && (roce || *state.rdma_cm_port != 0)) {
         out += *state.rdma_cm_port == 0 ? "; no RDMA/CM port (no RoCE logins)"
                                         : fmt::format("; RDMA/CM port {}", *state.rdma_cm_port);
     }

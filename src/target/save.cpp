@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -364,7 +365,10 @@ const json* find_entry(const json& list, std::string_view key, const json& value
 struct SoKey {
     std::string plugin;
     std::string name;
-    auto operator<=>(const SoKey&) const = default;
+    bool operator==(const SoKey&) const = default;
+    bool operator<(const SoKey& other) const {
+        return std::tie(plugin, name) < std::tie(other.plugin, other.name);
+    }
 };
 
 std::optional<SoKey> so_key(const json& so) {

@@ -3,13 +3,17 @@
 // targets and the storage objects srpadm describes replaced), its warnings, its errors for a
 // malformed file, the fields rtslib's restore requires, and, when Debian's python3-rtslib-fb is
 // installed, rtslib's own wwn normalization and storage object constructors.
-#include <algorithm>
-#include <cstdio>
+#include <cstdint>
+#include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
+#include <spawn.h>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <vector>
 
 #include <fmt/format.h>
@@ -209,29 +213,289 @@ TEST(TargetSave, LioSaveconfigMergeGolden) {
                                      "/etc/target/saveconfig.json");
     ASSERT_TRUE(text) << text.error().message;
     EXPECT_EQ(*text, golden("target_save_lio_merged.json"));
-    const std::vector<std::string> expected = {
-        "storage object fileio_2/off is not saved: it is not enabled",
+    ASSERT_EQ(warnings.size(), 8U);
+    EXPECT_EQ(warnings[0], "storage object fileio_2/off is not saved: it is not enabled");
+    EXPECT_EQ(
+        warnings[1],
         "storage object pscsi_0/pt is not saved: srpadm does not describe pscsi storage objects "
-        "(an entry already in the file is kept)",
+        "(an entry already in the file is kept)");
+    EXPECT_EQ(
+        warnings[2],
         "srpt port 0xfe800000000000000002c903000f1367: LUN 4 is not saved: its storage object "
-        "pt is not in the file",
+        "pt is not in the file");
+    EXPECT_EQ(
+        warnings[3],
         "srpt port 0xfe800000000000000002c903000f1367: ACL 0xfe800000000000000002c903000a0001: "
-        "LUN 5 is not saved: the TPG LUN 4 it maps is not saved",
+        "LUN 5 is not saved: the TPG LUN 4 it maps is not saved");
+    EXPECT_EQ(
+        warnings[4],
         "srpt port 0xfe800000000000000002c903000f1367: ACL 192.168.7.2 is not saved: it is "
         "named by an IPv4 address, and rtslib's saveconfig.json names srpt ACLs only by a GID "
-        "(0x and 32 hex digits), so target.service will not restore it",
+        "(0x and 32 hex digits), so target.service will not restore it");
+    EXPECT_EQ(
+        warnings[5],
         "srpt port 0xfe800000000000000002c903000f1367: ACL 0002:c903:000a:0002 is not saved: it "
         "is named by a GUID, and rtslib's saveconfig.json names srpt ACLs only by a GID (0x and "
-        "32 hex digits), so target.service will not restore it",
+        "32 hex digits), so target.service will not restore it");
+    EXPECT_EQ(
+        warnings[6],
         "srpt port 0002:c903:000f:1368 (mlx5_0:2) is not saved: it is named by its GUID, and "
         "rtslib's saveconfig.json names srpt targets only by a GID (0x and 32 hex digits), so "
         "target.service will not restore it (by its GID it is "
-        "0xfe800000000000000002c903000f1368)",
+        "0xfe800000000000000002c903000f1368)");
+    EXPECT_EQ(
+        warnings[7],
         "ib_srpt's RDMA/CM port 5000 (configfs target/srpt/discovery_auth/rdma_cm_port) is not "
         "part of saveconfig.json: rtslib does not save it, so logins over RoCE fail after a "
-        "reboot until it is set again",
+        "reboot until it is set again");
+}
+
+TEST(TargetSave, LioSaveconfigWithoutAFile) {
+    std::vector<std::string> warnings;
+    const auto none = lio_saveconfig(lio_state(), std::nullopt, warnings);
+    ASSERT_TRUE(none) << none.error().message;
+    std::vector<std::string> blank_warnings;
+    // A file that is empty or only white space has nothing to keep.
+    EXPECT_EQ(lio_saveconfig(lio_state(), " \n\t\n", blank_warnings).value(), *none);
+    EXPECT_EQ(lio_saveconfig(lio_state(), "", blank_warnings).value(), *none);
+    const json doc = json::parse(*none);
+    // The keys RTSRoot.dump writes, and nothing else.
+    std::set<std::string> keys;
+    for (const auto& [key, value] : doc.items()) {
+        keys.insert(key);
+    }
+    EXPECT_EQ(keys, (std::set<std::string>{"fabric_modules", "storage_objects", "targets"}));
+    EXPECT_EQ(doc["fabric_modules"], json::array());
+    ASSERT_EQ(doc["targets"].size(), 2U);
+    EXPECT_EQ(doc["targets"][0]["wwn"], "ib.fe800000000000000002c903000f1367");
+    EXPECT_EQ(doc["targets"][1]["wwn"], "ib.fe800000000000000002c903000f136a");
+    // Nothing to carry over: the storage objects are only what srpadm describes, by plugin
+    // and name.
+    ASSERT_EQ(doc["storage_objects"].size(), 5U);
+    EXPECT_EQ(doc["storage_objects"][1]["name"], "iscsi_disk");
+    EXPECT_EQ(
+        doc["storage_objects"][2],
+        (json{{"dev", "/srv/lio/img"}, {"name", "img"}, {"plugin", "fileio"}, {"size", kGiB}}));
+}
+
+TEST(TargetSave, LioSaveconfigRefusesAMalformedFile) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"{\"targets\": [", "/etc/target/saveconfig.json: not valid JSON: "},
+        {"[]",
+         "/etc/target/saveconfig.json: not an rtslib saved configuration: the top level "
+         "is not a JSON object"},
+        {R"({"targets": {}})",
+         "/etc/target/saveconfig.json: not an rtslib saved "
+         "configuration: \"targets\" is not a list of objects"},
+        {R"({"storage_objects": [1]})",
+         "/etc/target/saveconfig.json: not an rtslib saved "
+         "configuration: \"storage_objects\" is not a list of "
+         "objects"},
+        {R"({"fabric_modules": "iscsi"})",
+         "/etc/target/saveconfig.json: not an rtslib saved "
+         "configuration: \"fabric_modules\" is not a list of "
+         "objects"},
     };
-    EXPECT_EQ(warnings, expected);
+    for (const auto& [text, message] : cases) {
+        std::vector<std::string> warnings;
+        const auto r = lio_saveconfig(lio_state(), text, warnings);
+        ASSERT_FALSE(r) << text;
+        EXPECT_EQ(r.error().code, Errc::invalid_input) << text;
+        EXPECT_TRUE(r.error().message.starts_with(message)) << r.error().message;
+    }
+    std::vector<std::string> warnings;
+    const auto named =
+        lio_saveconfig(lio_state(), "{,}", warnings, "/etc/rtslib-fb-target/saveconfig.json");
+    EXPECT_EQ(testing::error_of(named),
+              "/etc/rtslib-fb-target/saveconfig.json: not valid JSON: parse error at line 1, "
+              "column 2: syntax error while parsing object key - unexpected ','; expected string "
+              "literal");
+}
+
+// What rtslib's restore requires of each entry (rtslib/root.py restore, rtslib/target.py
+// Target.setup, TPG.setup, LUN.setup, NodeACL.setup, MappedLUN.setup, rtslib/tcm.py).
+void expect_restorable(const json& doc) {
+    ASSERT_TRUE(doc.is_object());
+    const std::regex ib_wwn("ib\\.[0-9a-f]{32}");
+    std::set<std::string> objects;  // "/backstores/<plugin>/<name>"
+    for (const json& so : doc.at("storage_objects")) {
+        ASSERT_TRUE(so.at("name").is_string()) << so;
+        const std::string plugin = so.at("plugin").get<std::string>();
+        if (plugin == "block" || plugin == "fileio") {
+            EXPECT_TRUE(so.at("dev").is_string()) << so;
+        }
+        if (plugin == "fileio") {
+            EXPECT_TRUE(so.at("size").is_number_unsigned()) << so;
+        }
+        if (plugin == "ramdisk") {
+            EXPECT_TRUE(so.at("size").is_number_unsigned()) << so;
+        }
+        EXPECT_TRUE(plugin == "block" || plugin == "fileio" || plugin == "ramdisk") << so;
+        objects.insert("/backstores/" + plugin + "/" + so.at("name").get<std::string>());
+    }
+    for (const json& t : doc.at("targets")) {
+        ASSERT_TRUE(t.at("wwn").is_string()) << t;
+        ASSERT_TRUE(t.at("fabric").is_string()) << t;
+        if (t["fabric"] != "srpt") {
+            continue;
+        }
+        EXPECT_TRUE(std::regex_match(t["wwn"].get<std::string>(), ib_wwn)) << t["wwn"];
+        ASSERT_EQ(t.at("tpgs").size(), 1U);
+        const json& tpg = t["tpgs"][0];
+        EXPECT_TRUE(tpg.at("tag").is_number_unsigned());
+        EXPECT_TRUE(tpg.at("enable").is_boolean());
+        EXPECT_EQ(tpg.at("portals"), json::array());
+        std::set<std::uint64_t> luns;
+        for (const json& lun : tpg.at("luns")) {
+            EXPECT_TRUE(objects.contains(lun.at("storage_object").get<std::string>())) << lun;
+            EXPECT_TRUE(luns.insert(lun.at("index").get<std::uint64_t>()).second) << lun;
+        }
+        for (const json& acl : tpg.at("node_acls")) {
+            EXPECT_TRUE(std::regex_match(acl.at("node_wwn").get<std::string>(), ib_wwn)) << acl;
+            for (const json& m : acl.at("mapped_luns")) {
+                EXPECT_TRUE(m.at("index").is_number_unsigned()) << m;
+                EXPECT_TRUE(luns.contains(m.at("tpg_lun").get<std::uint64_t>())) << m;
+                EXPECT_TRUE(m.at("write_protect").is_boolean()) << m;
+            }
+        }
+    }
+}
+
+TEST(TargetSave, LioSaveconfigRoundTrip) {
+    std::vector<std::string> warnings;
+    const auto merged =
+        lio_saveconfig(lio_state(), golden("target_save_lio_existing.json"), warnings);
+    ASSERT_TRUE(merged);
+    const json doc = json::parse(*merged);
+    expect_restorable(doc);
+
+    std::map<std::string, json> objects;
+    for (const json& so : doc["storage_objects"]) {
+        objects[so["name"].get<std::string>()] = so;
+    }
+    // Kept: the iSCSI target's object, now as the state has it with what srpadm does not
+    // describe (its unit serial, attributes); an object only the file has.
+    EXPECT_EQ(objects["iscsi_disk"]["wwn"], "6a9a2b1c-0000-4000-8000-000000000001");
+    EXPECT_EQ(objects["iscsi_disk"]["attributes"], (json{{"emulate_tpu", 1}}));
+    EXPECT_EQ(objects["kept_only_in_file"]["dev"], "/srv/lio/old-only");
+    // Replaced: the same backing keeps its serial and write-back; another backing does not.
+    EXPECT_EQ(objects["img"]["wwn"], "6a9a2b1c-0000-4000-8000-000000000003");
+    EXPECT_EQ(objects["img"]["write_back"], true);
+    EXPECT_EQ(objects["img"]["size"], kGiB);
+    EXPECT_EQ(
+        objects["blk"],
+        (json{{"dev", "/dev/sdb"}, {"name", "blk"}, {"plugin", "block"}, {"readonly", true}}));
+    EXPECT_EQ(objects["nul"]["nullio"], true);
+    EXPECT_FALSE(objects["ram"].contains("nullio"));
+    EXPECT_FALSE(objects.contains("pt"));
+    EXPECT_FALSE(objects.contains("off"));
+
+    // The iSCSI target is untouched; the srpt target the state no longer has is gone.
+    ASSERT_EQ(doc["targets"].size(), 3U);
+    const json existing = json::parse(golden("target_save_lio_existing.json"));
+    EXPECT_EQ(doc["targets"][0], existing["targets"][0]);
+    EXPECT_EQ(doc["fabric_modules"], existing["fabric_modules"]);
+    EXPECT_EQ(doc["site_note"], existing["site_note"]);
+    const json& tpg = doc["targets"][1]["tpgs"][0];
+    EXPECT_EQ(tpg["attributes"]["srp_sq_size"], 4096);
+    EXPECT_EQ(tpg["node_acls"].size(), 1U);  // the ACL the state has, not the one it lost
+    EXPECT_EQ(doc["targets"][2]["tpgs"][0]["attributes"], (json{{"generate_node_acls", 1}}));
+
+    // Saved again over its own output, the file does not change.
+    std::vector<std::string> again_warnings;
+    EXPECT_EQ(lio_saveconfig(lio_state(), *merged, again_warnings).value(), *merged);
+}
+
+// Runs argv (no shell, a minimal environment) with its output in out_path; its exit status,
+// or -1 when it could not run or did not exit.
+int run(std::vector<std::string> argv, const std::string& out_path) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (std::string& a : argv) {
+        args.push_back(a.data());
+    }
+    args.push_back(nullptr);
+    std::string locale = "LC_ALL=C.UTF-8";
+    std::vector<char*> env = {locale.data(), nullptr};
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        return -1;
+    }
+    int status = 0;
+    if (::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+        return -1;
+    }
+    return WEXITSTATUS(status);
+}
+
+// rtslib-fb itself (Debian's python3-rtslib-fb) reads what srpadm wrote: the storage objects'
+// constructor arguments, the srpt wwns as its normalize_wwn takes them and the configfs names
+// it would create from them, and it refuses the names srpadm warns about.
+TEST(TargetSave, LioSaveconfigReadByRtslib) {
+    struct stat st {};
+    if (::stat("/usr/lib/python3/dist-packages/rtslib_fb", &st) != 0) {
+        GTEST_SKIP() << "python3-rtslib-fb is not installed";
+    }
+    std::vector<std::string> warnings;
+    const auto merged =
+        lio_saveconfig(lio_state(), golden("target_save_lio_existing.json"), warnings);
+    ASSERT_TRUE(merged);
+    const std::string file = ::testing::TempDir() + "target_save_saveconfig.json";
+    const std::string out = ::testing::TempDir() + "target_save_rtslib.out";
+    {
+        std::ofstream f(file);
+        f << *merged;
+    }
+    const int status =
+        run({"/usr/bin/python3",
+             fmt::format("{}/tests/unit/target_save_rtslib_check.py", SRPADM_SOURCE_DIR), file,
+             "0002:c903:000f:1368", "192.168.7.2", "0002:c903:000a:0002",
+             "0xFE800000000000000002C903000F136A"},
+            out);
+    std::ifstream in(out);
+    std::ostringstream text;
+    text << in.rdbuf();
+    EXPECT_EQ(status, 0) << text.str();
+    EXPECT_EQ(text.str(),
+              "target iscsi iqn.2003-01.org.linux-iscsi.host.x8664:sn.0123456789ab\n"
+              "target srpt 0xfe800000000000000002c903000f1367\n"
+              "acl srpt 0xfe800000000000000002c903000f1367 0xfe800000000000000002c903000a0001\n"
+              "target srpt 0xfe800000000000000002c903000f136a\n"
+              "refused 0002:c903:000f:1368\n"
+              "refused 192.168.7.2\n"
+              "refused 0002:c903:000a:0002\n"
+              "accepted 0xFE800000000000000002C903000F136A ib.fe800000000000000002c903000f136a\n");
+}
+
+TEST(TargetSave, PersistenceNotes) {
+    const auto join = [](const std::vector<std::string>& lines) {
+        std::string all;
+        for (const std::string& line : lines) {
+            EXPECT_FALSE(line.empty());
+            EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+            all += line + "\n";
+        }
+        return all;
+    };
+    const std::string scst = join(persistence_notes(Flavour::scst));
+    for (const char* needle :
+         {"scst.service", "/etc/init.d/scst", "scstadmin -config", "scst_vdisk", "TARGET_DRIVER",
+          "ib_srpt", "/etc/default/scst", "SCST_TARGET_MODULES", "/etc/modprobe.d"}) {
+        EXPECT_NE(scst.find(needle), std::string::npos) << needle;
+    }
+    const std::string lio = join(persistence_notes(Flavour::lio));
+    for (const char* needle :
+         {"target.service", "targetctl restore", "rtslib-fb-targetctl.service",
+          "/etc/rtslib-fb-target/saveconfig.json", "modprobe ib_srpt", "rdma_cm_port"}) {
+        EXPECT_NE(lio.find(needle), std::string::npos) << needle;
+    }
 }
 
 }  // namespace

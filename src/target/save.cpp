@@ -25,13 +25,20 @@ namespace {
 //
 // The layout is writeConfiguration's in SCST's scstadmin/scstadmin.sysfs/scstadmin, compared
 // line by line with what it wrote for the regression tests in
-// scstadmin/scstadmin.sysfs/scst-1.0.0/t/06-after-restore.conf and t/07-result.conf: one tab
-// per level; a device, LUN or initiator without attributes on one line, otherwise a
-// braced block; attributes sorted by name; a blank line after a braced device and after a
-// target's braced LUN, after the target's attributes and after its LUN list; a blank line
-// before each INITIATOR of a group; "HANDLER <name> {" and "TARGET_DRIVER <name> {" at the
-// start of a line, which is what the init script's parse_scst_conf (scstadmin/init.d/scst)
-// reads the modules to load from.
+// scstadmin/scstadmin.sysfs/scst-1.0.0/t/06-after-restore.conf and t/07-result.conf, and with
+// its output for the attributes sysfs would show for the state of
+// tests/unit/golden/target_save_scst.conf (the same text but for the header and the
+// vdisk_blockio size below); that file read back by scstadmin's readConfigFile gives the
+// state's devices, LUNs, groups and initiators. One tab per level; a device, LUN or initiator
+// without attributes on one line, otherwise a braced block; attributes sorted by name; a blank
+// line after a braced device and after a target's braced LUN, after the target's attributes
+// and after its LUN list; a blank line before each INITIATOR of a group; "HANDLER <name> {" and
+// "TARGET_DRIVER <name> {" at the start of a line, which is what the init script's
+// parse_scst_conf (scstadmin/init.d/scst) reads the modules to load from.
+//
+// scstadmin also saves a target's rel_tgt_id (SCST gives an enabled target one,
+// scst/src/scst_sysfs.c) and ib_srpt's comp_v_mask (srpt/src/ib_srpt.c): TargetState has
+// neither, so SCST picks the relative target id again when the restored target is enabled.
 
 // vdisk_nullio's size when none is given (VDISK_NULLIO_SIZE in SCST's
 // scst/src/dev_handlers/scst_vdisk.c); its size attribute carries the key mark only when it
@@ -39,7 +46,8 @@ namespace {
 constexpr std::uint64_t kScstNullioDefaultSize = 5ULL * 1024 * 1024 * 1024 * 1024 / 2;
 
 // escapeMeta (scstadmin): a backslash before '\' and '#', double quotes around a value with a
-// space (scst.conf.5: an unescaped '#' starts a comment; a value with blanks is quoted).
+// space (scst.conf.5: an unescaped '#' starts a comment; a value with blanks is quoted), here
+// with a tab too (parseLine splits unquoted values at any white space).
 std::string scst_value(std::string_view value) {
     std::string out;
     out.reserve(value.size() + 2);
@@ -49,7 +57,7 @@ std::string scst_value(std::string_view value) {
         }
         out += c;
     }
-    if (out.find(' ') != std::string::npos) {
+    if (out.find_first_of(" \t") != std::string::npos) {
         out = '"' + out + '"';
     }
     return out;
@@ -99,9 +107,16 @@ std::vector<std::pair<std::string, std::string>> scst_device_attributes(const De
     return attrs;
 }
 
+// Whether scstadmin can read `value` back: readConfigFile (scstadmin) removes the escapes
+// before parseStanza splits the text at every brace and line break, and parseLine takes a
+// double quote as the start of a quoted value.
+bool scst_readable(std::string_view value) {
+    return value.find_first_of("{}\"\n\r") == std::string_view::npos;
+}
+
 // `buf` ending in a blank line ends in one newline (scstadmin's s/\n\n$/\n/).
 void drop_final_blank(std::string& buf) {
-    if (buf.size() >= 2 && buf.ends_with("\n\n")) {
+    if (buf.ends_with("\n\n")) {
         buf.pop_back();
     }
 }
@@ -214,6 +229,13 @@ std::string scst_conf(const TargetState& state, std::string_view header_comment,
             warnings.push_back(
                 fmt::format("device {} is not saved: it has no SCST handler (backing {})", d.name,
                             backing_name(d.backing)));
+            continue;
+        }
+        if (!scst_readable(d.path)) {
+            warnings.push_back(fmt::format(
+                "device {} is not saved: scst.conf cannot hold its file name {} (a brace, double "
+                "quote or line break)",
+                d.name, d.path));
             continue;
         }
         handlers[handler].push_back(&d);
@@ -633,6 +655,12 @@ Result<std::string> lio_saveconfig(const TargetState& state,
                 }
             }
             merge_storage_object(*so, old);
+            if (plugin == "fileio" && !so->contains("size")) {
+                warnings.push_back(fmt::format(
+                    "storage object {}/{}: its size is not known, and rtslib's restore needs it "
+                    "when {} is a file",
+                    d->handler, d->name, d->path));
+            }
             ours[key] = std::move(*so);
             lun_objects.emplace(d->name, key);
             continue;

@@ -131,8 +131,10 @@ TEST(TargetSave, ScstConfGolden) {
 TEST(TargetSave, ScstConfLeavesOutWhatScstadminWouldRefuse) {
     TargetState s = scst_state();
     s.devices.push_back(device("mystery", "", Backing::other, "", 0));
+    s.devices.push_back(device("braces", "vdisk_fileio", Backing::file, "/srv/{x}.img", kGiB));
     s.ports[1].luns.push_back(lun(7, "mystery"));
     s.ports[1].luns.push_back(lun(8, ""));
+    s.ports[1].luns.push_back(lun(10, "braces"));
     s.ports[1].groups[0].luns.push_back(lun(9, "gone"));
     s.rdma_cm_port = 5000;
     std::vector<std::string> warnings;
@@ -140,20 +142,27 @@ TEST(TargetSave, ScstConfLeavesOutWhatScstadminWouldRefuse) {
     EXPECT_EQ(text.find("mystery"), std::string::npos);
     EXPECT_EQ(text.find("LUN 8"), std::string::npos);
     EXPECT_EQ(text.find("gone"), std::string::npos);
+    EXPECT_EQ(text.find("braces"), std::string::npos);
     // No header: the file starts with the first section.
     EXPECT_TRUE(text.starts_with("HANDLER vdisk_blockio {\n")) << text;
-    ASSERT_EQ(warnings.size(), 5U);
+    ASSERT_EQ(warnings.size(), 7U);
     EXPECT_EQ(warnings[0], "device mystery is not saved: it has no SCST handler (backing other)");
     EXPECT_EQ(warnings[1],
+              "device braces is not saved: scst.conf cannot hold its file name /srv/{x}.img (a "
+              "brace, double quote or line break)");
+    EXPECT_EQ(warnings[2],
               "target fe80:0000:0000:0000:0002:c903:000f:1367: LUN 7 is not saved: its device "
               "mystery is not saved (scstadmin -config would fail on it)");
-    EXPECT_EQ(warnings[2],
+    EXPECT_EQ(warnings[3],
               "target fe80:0000:0000:0000:0002:c903:000f:1367: LUN 8 is not saved: its device "
               "could not be read");
-    EXPECT_EQ(warnings[3],
+    EXPECT_EQ(warnings[4],
+              "target fe80:0000:0000:0000:0002:c903:000f:1367: LUN 10 is not saved: its device "
+              "braces is not saved (scstadmin -config would fail on it)");
+    EXPECT_EQ(warnings[5],
               "target fe80:0000:0000:0000:0002:c903:000f:1367, group everyone: LUN 9 is not "
               "saved: its device gone is not saved (scstadmin -config would fail on it)");
-    EXPECT_NE(warnings[4].find("options ib_srpt rdma_cm_port=5000"), std::string::npos);
+    EXPECT_NE(warnings[6].find("options ib_srpt rdma_cm_port=5000"), std::string::npos);
 }
 
 // LIO: ports named by GID and by GUID, one not configured, one open; ACLs named by GID, by IP
@@ -276,6 +285,27 @@ TEST(TargetSave, LioSaveconfigWithoutAFile) {
     EXPECT_EQ(
         doc["storage_objects"][2],
         (json{{"dev", "/srv/lio/img"}, {"name", "img"}, {"plugin", "fileio"}, {"size", kGiB}}));
+}
+
+TEST(TargetSave, LioSaveconfigFileSizeFromTheFileOrAWarning) {
+    TargetState s;
+    s.devices = {device("img", "fileio_0", Backing::file, "/srv/lio/img", 0)};
+    std::vector<std::string> warnings;
+    const json alone = json::parse(lio_saveconfig(s, std::nullopt, warnings).value());
+    EXPECT_FALSE(alone["storage_objects"][0].contains("size"));
+    ASSERT_EQ(warnings.size(), 1U);
+    EXPECT_EQ(warnings[0],
+              "storage object fileio_0/img: its size is not known, and rtslib's restore needs it "
+              "when /srv/lio/img is a file");
+    warnings.clear();
+    const json merged = json::parse(
+        lio_saveconfig(
+            s,
+            R"({"storage_objects": [{"plugin": "fileio", "name": "img", "dev": "/srv/lio/img", "size": 4096}]})",
+            warnings)
+            .value());
+    EXPECT_EQ(merged["storage_objects"][0]["size"], 4096);
+    EXPECT_TRUE(warnings.empty());
 }
 
 TEST(TargetSave, LioSaveconfigRefusesAMalformedFile) {

@@ -28,9 +28,10 @@ std::string default_save_path(Flavour flavour);
 // The text of scst.conf: a comment made of header_comment's lines ("# " before each), then the
 // HANDLER sections with their devices and the TARGET_DRIVER ib_srpt section with every port,
 // its LUNs and initiator groups, each list in scstadmin's order (by name, LUNs by number).
-// What cannot be written (a device without a handler, a LUN whose device is not written: a
-// LUN naming an unknown device would make `scstadmin -config` fail, and the init script then
-// unloads SCST) is left out and said in warnings.
+// What cannot be written (a device without a handler or with a file name scstadmin cannot read
+// back, a LUN whose device is not written: a LUN naming an unknown device would make
+// `scstadmin -config` fail, and the init script then unloads SCST) is left out and said in
+// warnings.
 std::string scst_conf(const TargetState& state, std::string_view header_comment,
                       std::vector<std::string>& warnings);
 std::string scst_conf(const TargetState& state, std::string_view header_comment);

@@ -2,16 +2,20 @@
 // the state, computes a plan (target/planner.hpp), prints it with --dry-run or applies it
 // through one writer (host::TreeWriter) and says what changed.
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include <srpadm/daemon/metrics.hpp>
 #include <srpadm/target/apply.hpp>
 #include <srpadm/target/names.hpp>
 #include <srpadm/target/planner.hpp>
 #include <srpadm/target/reader.hpp>
+#include <srpadm/target/save.hpp>
 
 #include "commands.hpp"
 #include "target_render.hpp"
@@ -44,6 +48,9 @@ struct TargetArgs {
     // allow, deny
     std::vector<std::string> initiators;
     bool any = false;
+    // save
+    std::string output;
+    bool force = false;
 };
 
 host::TreeRoots roots_of(const TargetArgs& args) {
@@ -67,17 +74,6 @@ ExitStatus carry_out(const Context& ctx, const TargetArgs& args, const Result<ta
         fmt::print("{}", render_plan(*plan, roots));
         return ExitStatus::ok;
     }
-    if (!ctx.real_sysfs_writes) {
-        const auto real = [](const std::string& root, std::string_view system) {
-            std::error_code ec;
-            return std::filesystem::equivalent(root, system, ec);
-        };
-        if (real(args.sysfs_root, "/sys") || real(args.configfs_root, "/sys/kernel/config")) {
-            return report(Error{Errc::usage,
-                                "srpadm-sim never changes the real target: give --sysfs-root "
-                                "and --configfs-root, or --dry-run"});
-        }
-    }
     std::unique_ptr<host::TreeWriter> writer = ctx.target_writer
                                                    ? ctx.target_writer(roots)
                                                    : std::make_unique<host::RealTreeWriter>(roots);
@@ -89,12 +85,25 @@ ExitStatus carry_out(const Context& ctx, const TargetArgs& args, const Result<ta
     return ExitStatus::ok;
 }
 
-Result<target::TargetState> state_of(const TargetArgs& args) {
+// The state a changing command plans from. srpadm-sim refuses the real trees first, whatever
+// they hold: its writer is the stand-in kernel (a dry run is fine).
+Result<target::TargetState> state_of(const Context& ctx, const TargetArgs& args) {
+    if (!ctx.real_sysfs_writes && !args.dry_run) {
+        const auto real = [](const std::string& root, std::string_view system) {
+            std::error_code ec;
+            return std::filesystem::equivalent(root, system, ec);
+        };
+        if (real(args.sysfs_root, "/sys") || real(args.configfs_root, "/sys/kernel/config")) {
+            return fail(Errc::usage,
+                        "srpadm-sim never changes the real target: give --sysfs-root and "
+                        "--configfs-root, or --dry-run");
+        }
+    }
     return target::read_target_state(roots_of(args));
 }
 
 ExitStatus run_status(const TargetArgs& args) {
-    auto state = state_of(args);
+    auto state = target::read_target_state(roots_of(args));
     if (!state) {
         return report(state.error());
     }
@@ -168,6 +177,95 @@ Result<target::ExportRequest> export_request(const TargetArgs& args) {
     return r;
 }
 
+// Where `save` writes by default: LIO's file where this host's rtslib-fb reads it (Debian 12's
+// python3-rtslib-fb restores /etc/rtslib-fb-target/saveconfig.json, upstream
+// /etc/target/saveconfig.json), SCST's /etc/scst.conf.
+std::string save_path(target::Flavour flavour) {
+    if (flavour == target::Flavour::lio &&
+        target::inspect_path("/etc/rtslib-fb-target").directory) {
+        return "/etc/rtslib-fb-target/saveconfig.json";
+    }
+    return target::default_save_path(flavour);
+}
+
+// SCST target drivers other than ib_srpt that have targets: scst.conf is one file for all of
+// them, and srpadm describes ib_srpt's part only.
+std::vector<std::string> other_scst_drivers(const host::Sysfs& sysfs) {
+    std::vector<std::string> out;
+    constexpr std::string_view kTargets = "kernel/scst_tgt/targets";
+    for (const std::string& driver : sysfs.list(kTargets).value_or(std::vector<std::string>{})) {
+        if (driver == "ib_srpt" || driver == "copy_manager" ||
+            !sysfs.is_directory(fmt::format("{}/{}", kTargets, driver))) {
+            continue;
+        }
+        out.push_back(driver);
+    }
+    return out;
+}
+
+ExitStatus run_save(const Context& ctx, const TargetArgs& args) {
+    if (!ctx.real_sysfs_writes && args.output.empty() && !args.dry_run) {
+        return report(Error{Errc::usage,
+                            "srpadm-sim never writes the real target's configuration: give -o "
+                            "FILE or --dry-run"});
+    }
+    const host::TreeRoots roots = roots_of(args);
+    auto state = target::read_target_state(roots);
+    if (!state) {
+        return report(state.error());
+    }
+    const std::string path = args.output.empty() ? save_path(state->flavour) : args.output;
+    std::vector<std::string> warnings;
+    Result<std::string> text;
+    if (state->flavour == target::Flavour::scst) {
+        const auto others = other_scst_drivers(roots.sysfs);
+        if (!others.empty() && !args.force) {
+            std::string list;
+            for (const std::string& d : others) {
+                list += (list.empty() ? "" : ", ") + d;
+            }
+            return report(Error{
+                Errc::exists,
+                fmt::format("SCST also serves {}: {} describes every driver and srpadm writes "
+                            "ib_srpt's part only; save with 'scstadmin -write_config {}' (or "
+                            "--force to write ib_srpt's part alone)",
+                            list, path, path)});
+        }
+        text = target::scst_conf(*state, "Written by srpadm target save", warnings);
+    } else {
+        std::optional<std::string> existing;
+        const target::PathFacts facts = target::inspect_path(path);
+        if (facts.exists) {
+            std::ifstream in(path);
+            if (!in) {
+                return report(Error{Errc::io, fmt::format("{}: cannot be read", path)});
+            }
+            existing = std::string(std::istreambuf_iterator<char>(in), {});
+        }
+        text = target::lio_saveconfig(*state, existing, warnings, path);
+    }
+    if (!text) {
+        return report(text.error());
+    }
+    for (const std::string& w : warnings) {
+        fmt::print(stderr, "srpadm: warning: {}\n", w);
+    }
+    if (args.dry_run) {
+        fmt::print("{}", *text);
+        return ExitStatus::ok;
+    }
+    // saveconfig.json may hold CHAP secrets of other fabrics: rtslib writes it 0600.
+    const unsigned mode = state->flavour == target::Flavour::lio ? 0600 : 0644;
+    if (auto written = daemon::replace_file(path, *text, mode); !written) {
+        return report(written.error());
+    }
+    fmt::print("wrote {} ({} bytes)\n", path, text->size());
+    for (const std::string& note : target::persistence_notes(state->flavour)) {
+        fmt::print("note: {}\n", note);
+    }
+    return ExitStatus::ok;
+}
+
 void add_common(CLI::App* cmd, TargetArgs& args, bool changes) {
     cmd->add_option("--sysfs-root", args.sysfs_root, "Directory that stands for /sys")
         ->capture_default_str();
@@ -234,7 +332,7 @@ void register_target(CLI::App& app, Context& ctx) {
             ctx.status = report(request.error());
             return;
         }
-        auto state = state_of(*args);
+        auto state = state_of(ctx, *args);
         ctx.status = state ? carry_out(ctx, *args, target::plan_export(*state, *request))
                            : report(state.error());
     });
@@ -247,7 +345,7 @@ void register_target(CLI::App& app, Context& ctx) {
     unexp->add_option("DEVICE", args->name, "The device's name (srpadm target status)")->required();
     unexp->add_flag("--keep-device", args->keep_device, "Remove the LUNs only");
     unexp->callback([args, &ctx] {
-        auto state = state_of(*args);
+        auto state = state_of(ctx, *args);
         const target::UnexportRequest r{args->name, args->ports, args->keep_device};
         ctx.status =
             state ? carry_out(ctx, *args, target::plan_unexport(*state, r)) : report(state.error());
@@ -264,13 +362,14 @@ void register_target(CLI::App& app, Context& ctx) {
                         "Initiator IDs: any form 'srpadm initiator-id' prints, or the 0x... ID "
                         "from a target's log");
         sub->add_flag("--any", args->any,
-                      allow ? "SCST: every initiator (the pattern *); LIO's ib_srpt has no such mode"
-                            : "Close the port to initiators not named (undo allow --any)");
+                      allow
+                          ? "SCST: every initiator (the pattern *); LIO's ib_srpt has no such mode"
+                          : "Close the port to initiators not named (undo allow --any)");
         sub->add_option("--group", args->group,
                         allow ? "SCST: the initiator group (default srpadm)"
                               : "SCST: only this group (default: every group)");
         sub->callback([args, &ctx, allow] {
-            auto state = state_of(*args);
+            auto state = state_of(ctx, *args);
             const target::AccessRequest r{args->initiators, args->any, args->ports, args->group};
             ctx.status = !state  ? report(state.error())
                          : allow ? carry_out(ctx, *args, target::plan_allow(*state, r))
@@ -290,7 +389,7 @@ void register_target(CLI::App& app, Context& ctx) {
                             "LIO: the RDMA/CM port for RoCE logins");
         }
         sub->callback([args, &ctx, enable] {
-            auto state = state_of(*args);
+            auto state = state_of(ctx, *args);
             const target::EnableRequest r{args->ports, enable, args->rdma_cm_port};
             ctx.status = state ? carry_out(ctx, *args, target::plan_enable(*state, r))
                                : report(state.error());
@@ -298,6 +397,24 @@ void register_target(CLI::App& app, Context& ctx) {
     };
     switcher("enable", true);
     switcher("disable", false);
+
+    auto* save = cmd->add_subcommand(
+        "save",
+        "Write what restores this configuration at boot: SCST's /etc/scst.conf, or "
+        "LIO's saveconfig.json (merged with what it holds for other fabrics)");
+    save->add_option("--sysfs-root", args->sysfs_root, "Directory that stands for /sys")
+        ->capture_default_str();
+    save->add_option("--configfs-root", args->configfs_root,
+                     "Directory that stands for /sys/kernel/config (LIO)")
+        ->capture_default_str();
+    save->add_option("-o,--output", args->output,
+                     "The file (default /etc/scst.conf; LIO: /etc/rtslib-fb-target/"
+                     "saveconfig.json where Debian's rtslib-fb reads it, else "
+                     "/etc/target/saveconfig.json)");
+    save->add_flag("-n,--dry-run", args->dry_run, "Print the file; write nothing");
+    save->add_flag("--force", args->force,
+                   "SCST: write ib_srpt's part even when other target drivers have targets");
+    save->callback([args, &ctx] { ctx.status = run_save(ctx, *args); });
 }
 
 }  // namespace srpadm::cli

@@ -180,7 +180,8 @@ std::string render_metrics(const std::vector<PortStatus>& ports,
     return e.take();
 }
 
-Result<void> replace_file(const std::filesystem::path& path, const std::string& content) {
+Result<void> replace_file(const std::filesystem::path& path, const std::string& content,
+                          unsigned mode) {
     const std::filesystem::path temp = path.string() + fmt::format(".{}.tmp", ::getpid());
     const auto io_error = [&](const std::filesystem::path& which) {
         const int e = errno;
@@ -188,7 +189,7 @@ Result<void> replace_file(const std::filesystem::path& path, const std::string& 
         std::filesystem::remove(temp, ec);
         return fail(Errc::io, fmt::format("{}: {}", which.string(), std::strerror(e)));
     };
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
         return io_error(temp);
     }
@@ -205,7 +206,7 @@ Result<void> replace_file(const std::filesystem::path& path, const std::string& 
         done += static_cast<std::size_t>(n);
     }
     // The unit's UMask= would leave it unreadable to the collector's user.
-    if (::fchmod(fd, 0644) != 0) {
+    if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
         ::close(fd);
         return io_error(temp);
     }

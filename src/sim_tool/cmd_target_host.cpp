@@ -37,16 +37,16 @@ Result<sim::TargetRdmaPort> parse_port(const std::string& text) {
     }
     const auto first = rest.find(':');
     const auto second = first == std::string::npos ? first : rest.find(':', first + 1);
-    const auto number = second == std::string::npos
-                            ? std::nullopt
-                            : text::parse_number<unsigned>(rest.substr(first + 1, second - first - 1));
+    const auto number =
+        second == std::string::npos
+            ? std::nullopt
+            : text::parse_number<unsigned>(rest.substr(first + 1, second - first - 1));
     const auto gid = second == std::string::npos ? Result<Gid>(fail(Errc::invalid_input, ""))
                                                  : Gid::parse(rest.substr(second + 1));
     if (first == 0 || !number || *number == 0 || !gid) {
-        return fail(Errc::usage,
-                    fmt::format("option --port {}: give DEV:PORT:GID[:roce], e.g. "
-                                "mlx5_0:1:fe80:0000:0000:0000:e41d:2d03:00a0:0011",
-                                text::printable(text)));
+        return fail(Errc::usage, fmt::format("option --port {}: give DEV:PORT:GID[:roce], e.g. "
+                                             "mlx5_0:1:fe80:0000:0000:0000:e41d:2d03:00a0:0011",
+                                             text::printable(text)));
     }
     p.device = rest.substr(0, first);
     p.port = *number;
@@ -71,9 +71,9 @@ ExitStatus lay_out(const TargetHostArgs& args) {
         options.ports.push_back(*p);
     }
     if (!args.service_guid.empty()) {
-        const auto guid = text::parse_hex(args.service_guid.rfind("0x", 0) == 0
-                                              ? args.service_guid.substr(2)
-                                              : args.service_guid);
+        const auto guid =
+            text::parse_hex(args.service_guid.rfind("0x", 0) == 0 ? args.service_guid.substr(2)
+                                                                  : args.service_guid);
         if (!guid) {
             return report(Error{Errc::usage, "option --service-guid: give up to 16 hex digits"});
         }
@@ -134,8 +134,9 @@ void register_target_host(CLI::App& app, Context& ctx) {
                         "The tree that stands for /sys/kernel/config")
             ->required();
     };
-    auto* lay = cmd->add_subcommand("lay-out", "Lay out the trees of SCST's or LIO's ib_srpt "
-                                               "(the roots must be missing or empty)");
+    auto* lay = cmd->add_subcommand("lay-out",
+                                    "Lay out the trees of SCST's or LIO's ib_srpt "
+                                    "(the roots must be missing or empty)");
     lay->add_option("FLAVOUR", args->flavour, "scst or lio")
         ->required()
         ->check(CLI::IsMember({"scst", "lio"}));
@@ -153,8 +154,7 @@ void register_target_host(CLI::App& app, Context& ctx) {
                                              "name; LIO: with the ACL)"
                                            : "An initiator logs out");
         roots(sub);
-        sub->add_option("--port", args->port, "The target port (its name or DEV:PORT)")
-            ->required();
+        sub->add_option("--port", args->port, "The target port (its name or DEV:PORT)")->required();
         sub->add_option("SESSION", args->session, "SCST: the session name; LIO: the ACL")
             ->required();
         sub->callback([args, &ctx, in] { ctx.status = login(*args, in); });

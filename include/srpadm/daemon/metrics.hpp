@@ -24,9 +24,11 @@ namespace srpadm::daemon {
 std::string render_metrics(const std::vector<PortStatus>& ports,
                            const std::vector<TargetStatus>& targets);
 
-// Replaces `path` with `content` (mode 0644: the collector runs as another user) through a
-// temporary file in the same directory and rename(2). Errc::io naming the file on failure.
-Result<void> replace_file(const std::filesystem::path& path, const std::string& content);
+// Replaces `path` with `content` through a temporary file in the same directory and rename(2),
+// so that a reader sees the old file or the new one, never part of one. `mode` 0644 by default:
+// the metrics collector runs as another user. Errc::io naming the file on failure.
+Result<void> replace_file(const std::filesystem::path& path, const std::string& content,
+                          unsigned mode = 0644);
 
 struct MetricsOptions {
     runtime::Duration interval = std::chrono::seconds(1);  // the least time between writes

@@ -16,7 +16,7 @@ std::string size_text(std::uint64_t bytes) {
     }
     constexpr std::array<std::string_view, 5> kUnits{"B", "KiB", "MiB", "GiB", "TiB"};
     std::size_t unit = 0;
-    double value = static_cast<double>(bytes);
+    auto value = static_cast<double>(bytes);
     while (unit + 1 < kUnits.size() && value >= 1024) {
         value /= 1024;
         ++unit;

@@ -62,20 +62,6 @@ const Group* find_group(const TargetPort& port, std::string_view name) {
     return it == port.groups.end() ? nullptr : &*it;
 }
 
-std::string scst_handler(Backing backing) {
-    switch (backing) {
-        case Backing::block:
-            return "vdisk_blockio";
-        case Backing::null:
-            return "vdisk_nullio";
-        case Backing::file:
-        case Backing::ram:  // a file on tmpfs: scst_vdisk has no RAM disk handler
-        case Backing::other:
-            break;
-    }
-    return "vdisk_fileio";
-}
-
 std::string_view lio_hba_kind(Backing backing) {
     switch (backing) {
         case Backing::block:
@@ -88,21 +74,6 @@ std::string_view lio_hba_kind(Backing backing) {
             break;
     }
     return "rd_mcp";
-}
-
-// rtslib's plugin names (rtslib/tcm.py), as targetcli's /backstores paths use them.
-std::string_view lio_plugin(Backing backing) {
-    switch (backing) {
-        case Backing::block:
-            return "block";
-        case Backing::file:
-            return "fileio";
-        case Backing::ram:
-        case Backing::null:
-        case Backing::other:
-            break;
-    }
-    return "ramdisk";
 }
 
 // "ib." and the 32 hex digits: how targetcli names a GID-named srpt port or ACL.
@@ -339,7 +310,7 @@ Result<void> check_export_input(const TargetState& state, const ExportRequest& r
             return fail(Errc::internal, "export of an unknown backing");
     }
     if (state.flavour == Flavour::scst) {
-        const std::string handler = scst_handler(r.backing);
+        const std::string handler = std::string(scst_vdisk_handler(r.backing));
         if (std::find(state.handlers.begin(), state.handlers.end(), handler) ==
             state.handlers.end()) {
             return fail(
@@ -552,7 +523,7 @@ Result<Plan> plan_export(const TargetState& state, const ExportRequest& r) {
                 "fails to open the device until the file is made again)",
                 device, backing_path));
         }
-        const std::string handler = scst_handler(r.backing);
+        const std::string handler = std::string(scst_vdisk_handler(r.backing));
         const std::string params = scst_device_params(r, backing_path);
         b.scst(join(join(kScstHandlers, handler), "mgmt"),
                fmt::format("add_device {} {}", device, params),

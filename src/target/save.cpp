@@ -68,18 +68,10 @@ std::string scst_handler(const Device& d) {
     if (!d.handler.empty()) {
         return d.handler;
     }
-    switch (d.backing) {
-        case Backing::block:
-            return "vdisk_blockio";
-        case Backing::file:
-            return "vdisk_fileio";
-        case Backing::null:
-            return "vdisk_nullio";
-        case Backing::ram:
-        case Backing::other:
-            break;
+    if (d.backing == Backing::ram || d.backing == Backing::other) {
+        return {};
     }
-    return {};
+    return std::string(scst_vdisk_handler(d.backing));
 }
 
 // The key attributes scstadmin saves for a device, sorted by name: the ones each vdisk handler
@@ -316,18 +308,7 @@ std::string lio_plugin(const Device& d) {
         }
         return lio_plugin_name(d.handler);
     }
-    switch (d.backing) {
-        case Backing::block:
-            return "block";
-        case Backing::file:
-            return "fileio";
-        case Backing::ram:
-        case Backing::null:
-            return "ramdisk";
-        case Backing::other:
-            break;
-    }
-    return {};
+    return std::string(target::lio_plugin(d.backing));
 }
 
 // The srpt wwn rtslib keeps for a configfs name: "ib." and the 32 hex digits of "0x" and a GID

@@ -26,6 +26,35 @@ std::string_view backing_name(Backing backing) {
     return "other";
 }
 
+std::string_view scst_vdisk_handler(Backing backing) {
+    switch (backing) {
+        case Backing::block:
+            return "vdisk_blockio";
+        case Backing::null:
+            return "vdisk_nullio";
+        case Backing::file:
+        case Backing::ram:
+        case Backing::other:
+            break;
+    }
+    return "vdisk_fileio";
+}
+
+std::string_view lio_plugin(Backing backing) {
+    switch (backing) {
+        case Backing::block:
+            return "block";
+        case Backing::file:
+            return "fileio";
+        case Backing::ram:
+        case Backing::null:
+            return "ramdisk";
+        case Backing::other:
+            break;
+    }
+    return "";
+}
+
 std::string TargetPort::local_name() const {
     return device.empty() ? std::string() : fmt::format("{}:{}", device, port);
 }

@@ -36,6 +36,13 @@ std::string_view flavour_name(Flavour flavour);  // "SCST", "LIO"
 enum class Backing : std::uint8_t { block, file, ram, null, other };
 std::string_view backing_name(Backing backing);  // "block", "file", "ram", "null", "other"
 
+// The scst_vdisk handler for a backing (scst/README, "VDISK device handler"): vdisk_blockio,
+// vdisk_nullio, and vdisk_fileio for files and RAM (a file on tmpfs: there is no RAM handler).
+std::string_view scst_vdisk_handler(Backing backing);
+// rtslib's plugin for a backing (rtslib/tcm.py), as targetcli's /backstores and saveconfig.json
+// name it: "block", "fileio", "ramdisk" (RAM and null); "" for other.
+std::string_view lio_plugin(Backing backing);
+
 // SCST: a device (devices/<name>); LIO: a storage object (core/<hba>/<name>).
 struct Device {
     std::string name;

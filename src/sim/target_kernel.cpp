@@ -201,7 +201,7 @@ std::optional<bool> kstrtobool(std::string_view s) {
 // after it. The argument, or nullopt when the option does not match.
 std::optional<std::string_view> match_option(std::string_view option, std::string_view name,
                                              char kind) {
-    if (option.size() <= name.size() || option.substr(0, name.size()) != name ||
+    if (option.size() <= name.size() + 1 || option.substr(0, name.size()) != name ||
         option[name.size()] != '=') {
         return std::nullopt;
     }
@@ -498,6 +498,79 @@ Number file_or_bdev_size(const std::string& path) {
     const off_t end = ::lseek(fd, 0, SEEK_END);
     ::close(fd);
     return {0, end < 0 ? 0 : static_cast<std::uint64_t>(end)};
+}
+
+// The decimal number right after the first `key` in `text`; 0 when there is none.
+std::uint64_t number_after(std::string_view text, std::string_view key) {
+    const std::size_t at = text.find(key);
+    if (at == std::string_view::npos) {
+        return 0;
+    }
+    const std::size_t start = at + key.size();
+    std::size_t end = start;
+    while (end < text.size() && text::is_digit(text[end])) {
+        ++end;
+    }
+    return text::parse_number<std::uint64_t>(text.substr(start, end - start)).value_or(0);
+}
+
+std::vector<std::string_view> lines_of(std::string_view text) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        out.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
+}
+
+// ---- The kept file ----------------------------------------------------------------------------
+
+// <sysfs root>/.standin-state (target_kernel.hpp): one fact a line, its fields separated by one
+// blank; a byte that would end a field or a line, and '%', is written as %XX.
+constexpr std::string_view kKeptFile = ".standin-state";
+constexpr std::string_view kKeptHeader =
+    "# sim::TargetKernelStandIn: what the target kernel keeps and its trees do not show\n";
+
+std::string kept_line(const std::vector<std::string>& fields) {
+    std::string out;
+    for (const std::string& f : fields) {
+        if (!out.empty()) {
+            out += ' ';
+        }
+        for (const char c : f) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u <= ' ' || u == 0x7f || c == '%') {
+                out += fmt::format("%{:02X}", u);
+            } else {
+                out += c;
+            }
+        }
+    }
+    return out + "\n";
+}
+
+// The fields of a line of the kept file; nullopt for a bad escape.
+std::optional<std::vector<std::string>> kept_fields(std::string_view line) {
+    std::vector<std::string> out(1);
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == ' ') {
+            out.emplace_back();
+        } else if (line[i] != '%') {
+            out.back() += line[i];
+        } else {
+            const auto byte = i + 2 < line.size()
+                                  ? text::parse_number<unsigned>(line.substr(i + 1, 2), 16)
+                                  : std::nullopt;
+            if (!byte) {
+                return std::nullopt;
+            }
+            out.back() += static_cast<char>(*byte);
+            i += 2;
+        }
+    }
+    return out;
 }
 
 // ---- RDMA ports -------------------------------------------------------------------------------
@@ -1104,6 +1177,8 @@ struct TargetKernelStandIn::State {
         std::uint64_t sq_size = kDefSqSize;
         bool use_srq = false;
         bool enabled = false;
+
+        bool operator==(const SportAttrib&) const = default;
     };
     struct LioSession {
         std::string port;  // the port key of the ACL's port
@@ -1116,6 +1191,23 @@ struct TargetKernelStandIn::State {
     std::set<unsigned> rtpis;                    // tpg_xa: the RTPIs of enabled TPGs
     unsigned next_hba_id = 1;                    // HBA 0 is the rd_mcp HBA of the virtual LUN 0
     std::uint16_t rdma_cm_port = 0;
+
+    // The facts of the kept file (target_kernel.hpp). A fact the file does not list has its
+    // initial value.
+    struct Kept {
+        unsigned scst_next_rel_tgt_id = kMinRelTgtId;
+        std::map<std::string, unsigned> scst_next_export;             // by device
+        std::map<std::string, std::vector<std::string>> scst_groups;  // by target
+        unsigned lio_next_hba_id = 1;
+        std::map<std::string, unsigned> lio_next_dev_id;  // by HBA
+        std::set<std::string> lio_fd_size_given;          // "hba/so": fd_dev_size=0 given
+        std::set<std::string> lio_read_only;              // "hba/so": DF_READ_ONLY
+        std::set<std::string> lio_rtpi_manual;            // TPG paths
+        std::map<std::string, SportAttrib> lio_ports;     // by "device/port"
+        std::set<std::string> lio_sessions;               // ACL paths
+        std::uint16_t lio_rdma_cm_port = 0;
+    };
+    std::optional<std::string> kept_on_disk;  // the kept file as last read or written
 
     fs::path sys(std::string_view relative) const { return roots.sysfs.path(relative); }
     fs::path cfs(std::string_view relative) const { return roots.configfs.path(relative); }
@@ -2894,6 +2986,7 @@ struct TargetKernelStandIn::State {
             ec = fn();
         }
         calls.push_back(TreeCall{op, tree, path, std::move(data), size, ec});
+        save();
         return ec;
     }
 
@@ -2964,10 +3057,425 @@ struct TargetKernelStandIn::State {
         close_session(path);
         return {};
     }
+
+    // ---- A new stand-in on an existing tree ----
+
+    // Rebuilds what the kernel keeps from the trees and the kept file (target_kernel.hpp).
+    void load() {
+        const auto text = slurp(sys(kKeptFile));
+        std::optional<Kept> kept;
+        if (text) {
+            kept = parse_kept(*text);
+            kept_on_disk = *text;
+        }
+        const Kept* k = kept ? &*kept : nullptr;
+        load_scst(k);
+        load_lio(k);
+    }
+
+    static Kept parse_kept(std::string_view text) {
+        Kept k;
+        for (const std::string_view line : lines_of(text)) {
+            if (line.empty() || line[0] == '#') {
+                continue;
+            }
+            const auto fields = kept_fields(line);
+            if (!fields) {
+                continue;
+            }
+            const std::vector<std::string>& f = *fields;
+            const std::string& fact = f[0];
+            const auto number = [&f](std::size_t i) {
+                return i < f.size() ? text::parse_number<std::uint64_t>(f[i]) : std::nullopt;
+            };
+            if (fact == "scst-next-rel-tgt-id" && number(1)) {
+                k.scst_next_rel_tgt_id = static_cast<unsigned>(*number(1));
+            } else if (fact == "scst-next-export" && number(2)) {
+                k.scst_next_export[f[1]] = static_cast<unsigned>(*number(2));
+            } else if (fact == "scst-groups" && f.size() >= 2) {
+                k.scst_groups[f[1]].assign(f.begin() + 2, f.end());
+            } else if (fact == "lio-next-hba-id" && number(1)) {
+                k.lio_next_hba_id = static_cast<unsigned>(*number(1));
+            } else if (fact == "lio-next-dev-id" && number(2)) {
+                k.lio_next_dev_id[f[1]] = static_cast<unsigned>(*number(2));
+            } else if (fact == "lio-fd-size-given" && f.size() == 2) {
+                k.lio_fd_size_given.insert(f[1]);
+            } else if (fact == "lio-read-only" && f.size() == 2) {
+                k.lio_read_only.insert(f[1]);
+            } else if (fact == "lio-rtpi-manual" && f.size() == 2) {
+                k.lio_rtpi_manual.insert(f[1]);
+            } else if (fact == "lio-port" && number(2) && number(3) && number(4) && number(5) &&
+                       number(6)) {
+                SportAttrib& a = k.lio_ports[f[1]];
+                a.enabled = *number(2) != 0;
+                a.max_rdma_size = *number(3);
+                a.max_rsp_size = *number(4);
+                a.sq_size = *number(5);
+                a.use_srq = *number(6) != 0;
+            } else if (fact == "lio-session" && f.size() == 2) {
+                k.lio_sessions.insert(f[1]);
+            } else if (fact == "lio-rdma-cm-port" && number(1)) {
+                k.lio_rdma_cm_port = static_cast<std::uint16_t>(*number(1));
+            }
+        }
+        return k;
+    }
+
+    // The text of the kept file for the state now.
+    std::string kept_facts() const {
+        std::string out(kKeptHeader);
+        const auto add = [&out](const std::vector<std::string>& fields) {
+            out += kept_line(fields);
+        };
+        const auto num = [](std::uint64_t n) { return std::to_string(n); };
+        if (next_rel_tgt_id != kMinRelTgtId) {
+            add({"scst-next-rel-tgt-id", num(next_rel_tgt_id)});
+        }
+        for (const auto& [dev, n] : next_export) {
+            if (n != 0) {
+                add({"scst-next-export", dev, num(n)});
+            }
+        }
+        for (const auto& [t, st] : scst_targets) {
+            if (!st.groups.empty()) {
+                std::vector<std::string> fields = {"scst-groups", t};
+                fields.insert(fields.end(), st.groups.begin(), st.groups.end());
+                add(fields);
+            }
+        }
+        if (next_hba_id != 1) {
+            add({"lio-next-hba-id", num(next_hba_id)});
+        }
+        for (const auto& [name, hba] : hbas) {
+            if (hba.next_dev_id != 0) {
+                add({"lio-next-dev-id", name, num(hba.next_dev_id)});
+            }
+        }
+        for (const auto& [key, d] : devices) {
+            if (d.fd_has_size && d.fd_size == 0) {
+                add({"lio-fd-size-given", key});
+            }
+            if (d.read_only) {
+                add({"lio-read-only", key});
+            }
+        }
+        for (const auto& [path, t] : tpgs) {
+            if (t.rtpi_manual) {
+                add({"lio-rtpi-manual", path});
+            }
+        }
+        for (const auto& [key, a] : sports) {
+            if (!key.empty() && a != SportAttrib{}) {
+                add({"lio-port", key, num(a.enabled ? 1 : 0), num(a.max_rdma_size),
+                     num(a.max_rsp_size), num(a.sq_size), num(a.use_srq ? 1 : 0)});
+            }
+        }
+        for (const auto& [acl, s] : sessions) {
+            add({"lio-session", acl});
+        }
+        if (rdma_cm_port != 0) {
+            add({"lio-rdma-cm-port", num(rdma_cm_port)});
+        }
+        return out;
+    }
+
+    // After each call: the kept file follows the state (written whenever it differs from the
+    // file, so that a tree any stand-in has changed has one).
+    void save() {
+        std::string text = kept_facts();
+        if (kept_on_disk == text) {
+            return;
+        }
+        if (!put(sys(kKeptFile), text, kReadWrite)) {
+            kept_on_disk = std::move(text);
+        }
+    }
+
+    // SCST: groups in the order kept (the rest by name), their initiators (by name: the order
+    // within a group does not change where scst_find_acg() puts a session), sessions with the
+    // group their luns link points into; the next export numbers and relative target port ID
+    // as kept, else one past the highest the tree shows.
+    void load_scst(const Kept* k) {
+        unsigned max_id = 0;
+        for (const std::string& t : entries(sys(kScstTargets))) {
+            if (!is_dir(sys(target_dir(t)))) {
+                continue;
+            }
+            max_id = std::max(max_id, rel_tgt_id(t));
+            if (k != nullptr) {
+                if (const auto it = k->scst_groups.find(t); it != k->scst_groups.end()) {
+                    scst_targets[t].groups = it->second;
+                }
+            }
+            ScstTarget& st = scst_target(t);
+            const std::string sessions_dir = target_dir(t) + "/sessions";
+            for (const std::string& name : entries(sys(sessions_dir))) {
+                const fs::path dir = sys(child(sessions_dir, name));
+                if (!is_dir(dir)) {
+                    continue;
+                }
+                const fs::path luns = link_target(dir / "luns");
+                std::string group;
+                for (const std::string& g : st.groups) {
+                    if (luns == sys(luns_dir(t, g)).lexically_normal()) {
+                        group = g;
+                    }
+                }
+                st.sessions.push_back({name, group});
+            }
+        }
+        next_rel_tgt_id = k != nullptr                            ? k->scst_next_rel_tgt_id
+                          : max_id == 0 || max_id >= kMaxRelTgtId ? kMinRelTgtId
+                                                                  : max_id + 1;
+        for (const std::string& dev : entries(sys(fmt::format("{}/devices", kScst)))) {
+            unsigned next = 0;
+            if (k != nullptr) {
+                const auto it = k->scst_next_export.find(dev);
+                next = it != k->scst_next_export.end() ? it->second : 0;
+            } else {
+                for (const std::string& e : entries(sys(device_dir(dev) + "/exported"))) {
+                    const auto n = e.starts_with("export")
+                                       ? text::parse_number<unsigned>(e.substr(6))
+                                       : std::nullopt;
+                    next = n ? std::max(next, *n + 1) : next;
+                }
+            }
+            if (next != 0) {
+                next_export[dev] = next;
+            }
+        }
+    }
+
+    // target_hba_info_show()'s line: the HBA's index and plugin.
+    static std::optional<LioHba> read_hba(std::string_view info) {
+        constexpr std::string_view kIndex = "HBA Index: ";
+        constexpr std::string_view kPlugin = " plugin: ";
+        const std::size_t plugin = info.find(kPlugin);
+        if (!info.starts_with(kIndex) || plugin == std::string_view::npos) {
+            return std::nullopt;
+        }
+        const auto id =
+            text::parse_number<unsigned>(info.substr(kIndex.size(), plugin - kIndex.size()));
+        const std::size_t version = info.find(" version: ", plugin);
+        if (!id || version == std::string_view::npos) {
+            return std::nullopt;
+        }
+        const std::size_t start = plugin + kPlugin.size();
+        return LioHba{std::string(info.substr(start, version - start)), *id, 0};
+    }
+
+    // A storage object as render_device() shows it: enable, and the info lines of
+    // target_dev_info_show() and the backend's show_configfs_dev_params(). File and device
+    // paths hold no ',' or newline (control_options() splits on them), so each line is read
+    // from both ends.
+    LioDevice read_device(const std::string& path, const std::string& plugin,
+                          const std::string& hba) const {
+        LioDevice d;
+        d.plugin = plugin;
+        d.hba = hba;
+        d.configured = first_line(cfs(path + "/enable")) == "1";
+        const std::string info = slurp(cfs(path + "/info")).value_or("");
+        const auto lines = lines_of(info);
+        // Each line but the first is indented by eight blanks.
+        const auto line = [&lines](std::size_t i) {
+            constexpr std::string_view kIndent = "        ";
+            std::string_view l = i < lines.size() ? lines[i] : std::string_view();
+            if (i > 0 && l.starts_with(kIndent)) {
+                l.remove_prefix(kIndent.size());
+            }
+            return l;
+        };
+        d.block_size = static_cast<std::uint32_t>(number_after(line(0), "SectorSize: "));
+        d.hw_max_sectors = static_cast<std::uint32_t>(number_after(line(0), "HwMaxSectors: "));
+        if (plugin == "rd_mcp") {
+            d.dev_id = static_cast<unsigned>(number_after(line(1), "TCM RamDisk ID: "));
+            d.rd_pages = static_cast<std::uint32_t>(number_after(line(2), "PAGES/PAGE_SIZE: "));
+            d.rd_has_pages = d.rd_pages != 0;  // rd_configure_device() refuses 0 as no rd_pages=
+            d.rd_nullio = number_after(line(2), "nullio: ") == 1;
+            d.rd_dummy = number_after(line(2), "dummy: ") == 1;
+        } else if (plugin == "fileio") {
+            // "TCM FILEIO ID: <id>        File: <name>  Size: <n>  Mode: <mode> Async: <n>"
+            const std::string_view l = line(1);
+            constexpr std::string_view kFile = " File: ";
+            const std::size_t name = l.find(kFile);
+            const std::size_t size = l.rfind("  Size: ");
+            d.dev_id = static_cast<unsigned>(number_after(l, "TCM FILEIO ID: "));
+            if (name != std::string_view::npos && size != std::string_view::npos &&
+                size >= name + kFile.size()) {
+                d.fd_name = std::string(l.substr(name + kFile.size(), size - name - kFile.size()));
+                const std::string_view tail = l.substr(size);
+                d.fd_size = number_after(tail, "Size: ");
+                d.fd_buffered = tail.find("Mode: Buffered-WCE ") != std::string_view::npos;
+                d.fd_async = number_after(tail, "Async: ") == 1;
+            }
+            // match_one() takes no empty %s: a name given is never empty.
+            d.fd_has_path = !d.fd_name.empty();
+            d.fd_has_size = d.fd_size != 0;
+        } else {
+            // ["iBlock device: <name>"]["  UDEV PATH: <path>"]"  readonly: <n>"
+            const std::string_view l = line(1);
+            constexpr std::string_view kReadonly = "  readonly: ";
+            constexpr std::string_view kDevice = "iBlock device: ";
+            constexpr std::string_view kUdev = "  UDEV PATH: ";
+            const std::size_t ro = l.rfind(kReadonly);
+            std::string_view head = l.substr(0, ro == std::string_view::npos ? 0 : ro);
+            d.ib_readonly =
+                ro != std::string_view::npos && number_after(l.substr(ro), kReadonly) != 0;
+            if (d.configured && head.starts_with(kDevice)) {
+                // The name is the path's last component (configure_iblock()): the split where
+                // they agree.
+                head.remove_prefix(kDevice.size());
+                std::size_t split = head.find(kUdev);
+                for (std::size_t at = split; at != std::string_view::npos;
+                     at = head.find(kUdev, at + 1)) {
+                    const fs::path udev(std::string(head.substr(at + kUdev.size())));
+                    if (udev.filename().string() == head.substr(0, at)) {
+                        split = at;
+                        break;
+                    }
+                }
+                if (split != std::string_view::npos) {
+                    d.ib_name = std::string(head.substr(0, split));
+                    d.ib_path = std::string(head.substr(split + kUdev.size()));
+                    d.ib_has_path = true;
+                }
+                d.ib_major = static_cast<unsigned>(number_after(line(2), "Major: "));
+                d.ib_minor = static_cast<unsigned>(number_after(line(2), "Minor: "));
+            } else if (head.starts_with(kUdev)) {
+                d.ib_path = std::string(head.substr(kUdev.size()));
+                d.ib_has_path = true;
+            }
+        }
+        return d;
+    }
+
+    // A TPG's attrib files: its port's srpt_port_attrib.
+    SportAttrib read_port_attrib(const std::string& tpg) const {
+        const auto value = [&](std::string_view name, std::uint64_t fallback) {
+            return text::parse_number<std::uint64_t>(first_line(cfs(child(tpg + "/attrib", name))))
+                .value_or(fallback);
+        };
+        SportAttrib a;
+        a.max_rdma_size = value("srp_max_rdma_size", a.max_rdma_size);
+        a.max_rsp_size = value("srp_max_rsp_size", a.max_rsp_size);
+        a.sq_size = value("srp_sq_size", a.sq_size);
+        a.use_srq = value("use_srq", 0) != 0;
+        return a;
+    }
+
+    // LIO: HBAs from hba_info, storage objects from their attributes and the LUN links that
+    // export them, TPGs from enable and rtpi. As kept, else from the tree: the next HBA index
+    // and device IDs (one past the highest shown), DF_READ_ONLY (an iblock readonly=1 when
+    // configured), fd_dev_size=0 given (never), rtpi written (never), each RDMA port's
+    // srpt_port (the attributes of its first TPG; enabled while one of its TPGs is), the
+    // sessions (the ACLs whose mapped LUNs show one), rdma_cm_port (discovery_auth's, 0 without
+    // target/srpt).
+    void load_lio(const Kept* k) {
+        unsigned max_hba = 0;
+        for (const std::string& h : entries(cfs("target/core"))) {
+            const std::string dir = "target/core/" + h;
+            if (classify({"target", "core", h}) != Node::hba || !is_dir(cfs(dir))) {
+                continue;
+            }
+            auto hba = read_hba(first_line(cfs(dir + "/hba_info")));
+            if (!hba) {
+                continue;
+            }
+            max_hba = std::max(max_hba, hba->id);
+            for (const std::string& so : entries(cfs(dir))) {
+                if (!is_dir(cfs(child(dir, so)))) {
+                    continue;
+                }
+                const std::string key = child(h, so);
+                LioDevice d = read_device(child(dir, so), hba->plugin, h);
+                if (d.configured && d.plugin != "iblock") {
+                    hba->next_dev_id = std::max(hba->next_dev_id, d.dev_id + 1);
+                }
+                if (k != nullptr) {
+                    d.fd_has_size = d.fd_has_size || k->lio_fd_size_given.count(key) != 0;
+                    d.read_only = k->lio_read_only.count(key) != 0;
+                } else {
+                    d.read_only = d.configured && d.plugin == "iblock" && d.ib_readonly;
+                }
+                devices[key] = d;
+            }
+            if (k != nullptr) {
+                const auto it = k->lio_next_dev_id.find(h);
+                hba->next_dev_id = it != k->lio_next_dev_id.end() ? it->second : 0;
+            }
+            hbas[h] = *hba;
+        }
+        next_hba_id = k != nullptr ? k->lio_next_hba_id : max_hba + 1;
+
+        std::map<std::string, SportAttrib> shown_ports;
+        std::set<std::string> shown_sessions;
+        for (const std::string& w : entries(cfs("target/srpt"))) {
+            const Comps wwn = {"target", "srpt", w};
+            if (classify(wwn) != Node::wwn || !is_dir(cfs(join(wwn)))) {
+                continue;
+            }
+            const auto port = lio_port(w);
+            for (const std::string& t : entries(cfs(join(wwn)))) {
+                Comps tc = wwn;
+                tc.push_back(t);
+                const std::string path = join(tc);
+                if (classify(tc) != Node::tpg || !is_dir(cfs(path))) {
+                    continue;
+                }
+                LioTpg& tpg = tpgs[path];
+                tpg.rtpi = static_cast<unsigned>(kstrtoull(first_line(cfs(path + "/rtpi"))).value);
+                tpg.rtpi_manual = k != nullptr && k->lio_rtpi_manual.count(path) != 0;
+                const bool enabled = first_line(cfs(path + "/enable")) == "1";
+                if (enabled) {
+                    rtpis.insert(tpg.rtpi);
+                }
+                for (const std::string& l : entries(cfs(path + "/lun"))) {
+                    const Comps lun = {"target", "srpt", w, t, "lun", l};
+                    if (classify(lun) == Node::lun && is_dir(cfs(join(lun)))) {
+                        if (LioDevice* d = lun_device(lun)) {
+                            ++d->exports;
+                        }
+                    }
+                }
+                if (port) {
+                    const auto [it, first] =
+                        shown_ports.emplace(port_key(*port), read_port_attrib(path));
+                    it->second.enabled = it->second.enabled || enabled;
+                }
+                for (const std::string& a : entries(cfs(path + "/acls"))) {
+                    const std::string acl = fmt::format("{}/acls/{}", path, a);
+                    for (const std::string& m : mapped_luns(acl)) {
+                        if (present(cfs(fmt::format(
+                                "{}/{}/statistics/scsi_att_intr_port/port_ident", acl, m)))) {
+                            shown_sessions.insert(acl);
+                        }
+                    }
+                }
+            }
+        }
+        sports = k != nullptr ? k->lio_ports : shown_ports;
+        for (const std::string& acl : k != nullptr ? k->lio_sessions : shown_sessions) {
+            const auto c = components(acl);
+            if (!c || classify(*c) != Node::acl || !is_dir(cfs(acl))) {
+                continue;
+            }
+            if (const auto port = port_of(*c)) {
+                sessions[acl] = LioSession{port_key(*port)};
+            }
+        }
+        rdma_cm_port = k != nullptr
+                           ? k->lio_rdma_cm_port
+                           : static_cast<std::uint16_t>(
+                                 kstrtou(first_line(cfs("target/srpt/discovery_auth/rdma_cm_port")),
+                                         UINT16_MAX)
+                                     .value);
+    }
 };
 
 TargetKernelStandIn::TargetKernelStandIn(host::TreeRoots roots)
-    : state_(std::make_unique<State>(std::move(roots))) {}
+    : state_(std::make_unique<State>(std::move(roots))) {
+    state_->load();
+}
 
 TargetKernelStandIn::~TargetKernelStandIn() = default;
 
@@ -3018,22 +3526,30 @@ void TargetKernelStandIn::fail_next(std::string path_substring, int error) {
 
 std::error_code TargetKernelStandIn::scst_login(const std::string& target,
                                                 const std::string& session) {
-    return state_->scst_login(target, session);
+    const std::error_code ec = state_->scst_login(target, session);
+    state_->save();
+    return ec;
 }
 
 std::error_code TargetKernelStandIn::scst_logout(const std::string& target,
                                                  const std::string& session) {
-    return state_->scst_logout(target, session);
+    const std::error_code ec = state_->scst_logout(target, session);
+    state_->save();
+    return ec;
 }
 
 std::error_code TargetKernelStandIn::lio_login(const std::string& wwn, const std::string& tpg,
                                                const std::string& acl) {
-    return state_->lio_login(wwn, tpg, acl);
+    const std::error_code ec = state_->lio_login(wwn, tpg, acl);
+    state_->save();
+    return ec;
 }
 
 std::error_code TargetKernelStandIn::lio_logout(const std::string& wwn, const std::string& tpg,
                                                 const std::string& acl) {
-    return state_->lio_logout(wwn, tpg, acl);
+    const std::error_code ec = state_->lio_logout(wwn, tpg, acl);
+    state_->save();
+    return ec;
 }
 
 const std::vector<TreeCall>& TargetKernelStandIn::calls() const {

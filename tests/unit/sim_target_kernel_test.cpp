@@ -1,8 +1,12 @@
 // The stand-in for the target-side kernel: the fixture trees of both flavours, SCST's
 // management commands and LIO's configfs changes as blktests and rtslib make them, each checked
-// on the tree it leaves (read back with host::Sysfs) and on the errno of what is refused.
+// on the tree it leaves (read back with host::Sysfs) and on the errno of what is refused; the
+// same sequences split across stand-ins, each made on the tree the one before left.
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <random>
 #include <string>
@@ -916,6 +920,426 @@ TEST_F(LioTree, FailNextAppliesToConfigfsCalls) {
     EXPECT_FALSE(configfs().exists(tpg_));
     EXPECT_EQ(cfs_mkdir(tpg_), err(EAGAIN));
     EXPECT_EQ(cfs_mkdir(tpg_), std::error_code{});
+}
+
+// ---- Stand-ins in turn ------------------------------------------------------------------------
+
+// One call of a sequence and the errno it must return; a check step looks at the tree.
+struct Step {
+    std::string what;
+    std::function<std::error_code(TargetKernelStandIn&)> call;
+    std::error_code expected;
+};
+
+// A sequence run on fresh roots by one stand-in, then on the same roots laid out again by a new
+// stand-in for each call (as `srpadm-sim target` runs one command a process), each made on the
+// tree the one before left: the errnos and the trees must be the same.
+class StandInsInTurn : public TargetTree {
+  protected:
+    std::map<std::string, std::string> run(target::Flavour flavour, const std::vector<Step>& steps,
+                                           bool one) {
+        kernel_.reset();
+        for (const fs::path& root : {sys_root(), cfs_root(), files_root()}) {
+            fs::remove_all(root);
+        }
+        lay_out(flavour);
+        for (const Step& step : steps) {
+            if (!one) {
+                kernel_ = std::make_unique<TargetKernelStandIn>(
+                    host::TreeRoots{host::Sysfs(sys_root()), host::Sysfs(cfs_root())});
+            }
+            EXPECT_EQ(step.call(*kernel_), step.expected)
+                << step.what << (one ? " (one stand-in)" : " (a stand-in for each call)");
+        }
+        kernel_.reset();
+        std::map<std::string, std::string> trees;
+        for (const auto& [prefix, root] :
+             {std::pair{"sys/", sys_root()}, std::pair{"config/", cfs_root()},
+              std::pair{"files/", files_root()}}) {
+            for (const auto& [name, value] : raw_snapshot(root)) {
+                trees[prefix + name] = value;
+            }
+        }
+        return trees;
+    }
+
+    // Every entry below `root`: "dir", "-> body" for a link, a file's mode and its bytes as
+    // they are.
+    static std::map<std::string, std::string> raw_snapshot(const fs::path& root) {
+        std::map<std::string, std::string> out;
+        for (auto it = fs::recursive_directory_iterator(root);
+             it != fs::recursive_directory_iterator(); ++it) {
+            const std::string name = it->path().lexically_relative(root).string();
+            if (it->is_symlink()) {
+                out[name] = "-> " + fs::read_symlink(it->path()).string();
+            } else if (it->is_directory()) {
+                out[name] = "dir";
+            } else {
+                std::ifstream in(it->path(), std::ios::binary);
+                out[name] =
+                    fmt::format("{:o} {}", static_cast<unsigned>(it->status().permissions()),
+                                std::string(std::istreambuf_iterator<char>(in),
+                                            std::istreambuf_iterator<char>()));
+            }
+        }
+        return out;
+    }
+
+    void expect_same_in_turn(target::Flavour flavour, const std::vector<Step>& steps) {
+        const auto one = run(flavour, steps, true);
+        EXPECT_TRUE(one.contains("sys/.standin-state"));
+        const auto many = run(flavour, steps, false);
+        EXPECT_EQ(many, one);
+    }
+
+    static Step mkdir(Tree tree, const std::string& path, std::error_code expected = {}) {
+        return {"mkdir " + path, [=](TargetKernelStandIn& k) { return k.mkdir(tree, path); },
+                expected};
+    }
+    static Step rmdir(Tree tree, const std::string& path, std::error_code expected = {}) {
+        return {"rmdir " + path, [=](TargetKernelStandIn& k) { return k.rmdir(tree, path); },
+                expected};
+    }
+    static Step write(Tree tree, const std::string& path, const std::string& data,
+                      std::error_code expected = {}) {
+        return {fmt::format("write '{}' to {}", data, path),
+                [=](TargetKernelStandIn& k) { return k.write(tree, path, data); }, expected};
+    }
+    static Step symlink(const std::string& target, const std::string& path,
+                        std::error_code expected = {}) {
+        return {fmt::format("symlink {} -> {}", path, target),
+                [=](TargetKernelStandIn& k) { return k.symlink(Tree::configfs, target, path); },
+                expected};
+    }
+    static Step unlink(const std::string& path) {
+        return {"unlink " + path,
+                [=](TargetKernelStandIn& k) { return k.unlink(Tree::configfs, path); },
+                {}};
+    }
+    static Step check(const std::string& what, std::function<void()> fn) {
+        return {"check " + what,
+                [fn = std::move(fn)](TargetKernelStandIn&) {
+                    fn();
+                    return std::error_code{};
+                },
+                {}};
+    }
+    Step backing(const std::string& name, std::uint64_t size) const {
+        const std::string path = (files_root() / name).string();
+        return {"create " + path,
+                [=](TargetKernelStandIn& k) { return k.create_file(Tree::files, path, size); },
+                {}};
+    }
+};
+
+TEST_F(StandInsInTurn, Lio) {
+    const std::string wwn = "e41d:2d03:00a0:0011";                     // mlx5_0 port 1
+    const std::string wwn_gid = "0xfe80000000000000e41d2d0300a00011";  // the same port
+    const std::string tpg = "target/srpt/" + wwn + "/tpgt_1";
+    const std::string other = "target/srpt/" + wwn_gid + "/tpgt_2";
+    const std::string init = "0x00000000000000000002c90300a0e011";
+    const std::string init2 = "0x00000000000000000002c90300a0e022";
+    const std::string acl = tpg + "/acls/" + init;
+    const std::string acl2 = tpg + "/acls/" + init2;
+    const std::string rd = "target/core/rd_mcp_0";
+    const std::string fd = "target/core/fileio_0";
+    const std::string ib = "target/core/iblock_0";
+    const std::string disk1 = (files_root() / "disk1.img").string();
+    const std::string empty = (files_root() / "empty.img").string();
+    const std::string sdz = (files_root() / "sdz").string();
+    const std::string ident = acl + "/lun_0/statistics/scsi_att_intr_port/port_ident";
+    const auto login = [&](const std::string& a, std::error_code expected = {}) {
+        return Step{"lio_login " + a,
+                    [=](TargetKernelStandIn& k) { return k.lio_login(wwn, "tpgt_1", a); },
+                    expected};
+    };
+    const auto logout = [&](const std::string& a, std::error_code expected = {}) {
+        return Step{"lio_logout " + a,
+                    [=](TargetKernelStandIn& k) { return k.lio_logout(wwn, "tpgt_1", a); },
+                    expected};
+    };
+    const Tree c = Tree::configfs;
+    const std::vector<Step> steps = {
+        backing("disk1.img", 1 << 20),
+        backing("empty.img", 0),
+        backing("sdz", 1 << 20),
+        mkdir(c, "target/srpt"),
+        write(c, "target/srpt/discovery_auth/rdma_cm_port", "5555"),
+        // rd_mcp: device IDs count up per HBA and are not reused; HBA indexes likewise.
+        mkdir(c, rd),
+        mkdir(c, rd + "/ram0"),
+        write(c, rd + "/ram0/control", "rd_pages=256"),
+        write(c, rd + "/ram0/enable", "1"),
+        mkdir(c, rd + "/idle"),
+        mkdir(c, rd + "/tmp"),
+        write(c, rd + "/tmp/control", "rd_pages=8"),
+        write(c, rd + "/tmp/enable", "1"),
+        rmdir(c, rd + "/tmp"),
+        mkdir(c, rd + "/ram2"),
+        write(c, rd + "/ram2/control", "rd_pages=16"),
+        write(c, rd + "/ram2/enable", "1"),
+        check("ram2's ID",
+              [&] {
+                  EXPECT_NE(cfs(rd + "/ram2/info").find("TCM RamDisk ID: 2 "), std::string::npos);
+              }),
+        mkdir(c, "target/core/rd_mcp_9"),
+        rmdir(c, "target/core/rd_mcp_9"),
+        // fileio, one of them with fd_dev_size=0 given.
+        mkdir(c, fd),
+        check(
+            "the HBA index",
+            [&] { EXPECT_EQ(cfs(fd + "/hba_info"), "HBA Index: 3 plugin: fileio version: v5.0"); }),
+        mkdir(c, fd + "/disk1"),
+        write(c, fd + "/disk1/control", "fd_dev_name=" + disk1 + ",fd_dev_size=1048576"),
+        write(c, fd + "/disk1/udev_path", disk1),
+        write(c, fd + "/disk1/enable", "1"),
+        mkdir(c, fd + "/empty"),
+        write(c, fd + "/empty/control", "fd_dev_name=" + empty + ",fd_dev_size=0"),
+        write(c, fd + "/empty/enable", "1"),
+        // iblock: read-only as configured (DF_READ_ONLY), whatever readonly= says later.
+        mkdir(c, ib),
+        mkdir(c, ib + "/b"),
+        write(c, ib + "/b/control", "udev_path=" + sdz + ",readonly=1"),
+        write(c, ib + "/b/enable", "1"),
+        write(c, ib + "/b/control", "readonly=0"),
+        // The port, its TPG, LUNs.
+        mkdir(c, "target/srpt/" + wwn),
+        mkdir(c, tpg),
+        write(c, tpg + "/attrib/srp_max_rdma_size", "131072"),
+        write(c, tpg + "/rtpi", "5"),
+        mkdir(c, tpg + "/lun/lun_0"),
+        symlink(rd + "/ram0", tpg + "/lun/lun_0/ram0"),
+        mkdir(c, tpg + "/lun/lun_0", err(EEXIST)),
+        symlink(rd + "/ram2", tpg + "/lun/lun_0/x", err(EEXIST)),
+        mkdir(c, tpg + "/lun/lun_1"),
+        symlink(fd + "/disk1", tpg + "/lun/lun_1/disk1"),
+        mkdir(c, tpg + "/lun/lun_2"),
+        symlink(rd + "/idle", tpg + "/lun/lun_2/idle", err(ENODEV)),
+        symlink(ib + "/b", tpg + "/lun/lun_2/b"),
+        rmdir(c, rd + "/ram0", err(EBUSY)),
+        write(c, rd + "/ram0/enable", "1", err(EEXIST)),
+        // ACLs and mapped LUNs.
+        mkdir(c, acl),
+        mkdir(c, acl + "/lun_0"),
+        symlink(tpg + "/lun/lun_0", acl + "/lun_0/l"),
+        write(c, acl + "/lun_0/write_protect", "1"),
+        mkdir(c, acl + "/lun_1"),
+        symlink(tpg + "/lun/lun_1", acl + "/lun_1/l"),
+        mkdir(c, acl + "/lun_2"),
+        symlink(tpg + "/lun/lun_2", acl + "/lun_2/l"),
+        check("write_protect of a read-only device's LUN",
+              [&] { EXPECT_EQ(cfs(acl + "/lun_2/write_protect"), "1"); }),
+        mkdir(c, acl2),
+        rmdir(c, tpg + "/lun/lun_0", err(EBUSY)),
+        // Enabled, logged in (init2's ACL maps nothing: its session shows nowhere).
+        login(init, err(ECONNREFUSED)),
+        write(c, tpg + "/enable", "1"),
+        check("the RTPI written", [&] { EXPECT_EQ(cfs(tpg + "/rtpi"), "0x5"); }),
+        login(init),
+        login(init2),
+        login(init, err(EEXIST)),
+        login(init2, err(EEXIST)),
+        check("the session", [&] { EXPECT_EQ(cfs(ident), init + "+i+"); }),
+        logout(init),
+        check("no session", [&] { EXPECT_FALSE(configfs().exists(ident)); }),
+        logout(init, err(ENOENT)),
+        logout(init2),
+        logout(init2, err(ENOENT)),
+        login(init),
+        write(c, tpg + "/attrib/use_srq", "1"),  // logs the port's initiators out
+        logout(init, err(ENOENT)),
+        login(init),
+        write(c, tpg + "/enable", "0"),
+        login(init, err(ECONNREFUSED)),
+        // A second TPG of the same port shares its attributes; removing it disables the port.
+        mkdir(c, "target/srpt/" + wwn_gid),
+        mkdir(c, other),
+        check("the port's attributes",
+              [&] { EXPECT_EQ(cfs(other + "/attrib/srp_max_rdma_size"), "131072"); }),
+        write(c, tpg + "/enable", "1"),
+        check("the RTPI written, again", [&] { EXPECT_EQ(cfs(tpg + "/rtpi"), "0x5"); }),
+        login(init),
+        rmdir(c, other),
+        login(init2, err(ECONNREFUSED)),
+        rmdir(c, "target/srpt/" + wwn_gid),
+        // Teardown in the order rtslib deletes.
+        write(c, tpg + "/enable", "0"),
+        unlink(acl + "/lun_0/l"),
+        unlink(acl + "/lun_1/l"),
+        unlink(acl + "/lun_2/l"),
+        rmdir(c, acl + "/lun_0"),
+        rmdir(c, acl + "/lun_1"),
+        rmdir(c, acl + "/lun_2"),
+        rmdir(c, acl),
+        rmdir(c, acl2),
+        unlink(tpg + "/lun/lun_0/ram0"),
+        unlink(tpg + "/lun/lun_1/disk1"),
+        check("disk1 no longer exported",
+              [&] { EXPECT_TRUE(cfs(fd + "/disk1/info").starts_with("Status: DEACTIVATED ")); }),
+        unlink(tpg + "/lun/lun_2/b"),
+        rmdir(c, tpg + "/lun/lun_0"),
+        rmdir(c, tpg + "/lun/lun_1"),
+        rmdir(c, tpg + "/lun/lun_2"),
+        rmdir(c, tpg),
+        rmdir(c, "target/srpt/" + wwn),
+        rmdir(c, "target/srpt"),
+        mkdir(c, "target/srpt"),
+        check("rdma_cm_port kept",
+              [&] { EXPECT_EQ(cfs("target/srpt/discovery_auth/rdma_cm_port"), "5555"); }),
+        rmdir(c, rd + "/ram0"),
+        rmdir(c, rd, err(ENOTEMPTY)),
+    };
+    expect_same_in_turn(target::Flavour::lio, steps);
+}
+
+TEST_F(StandInsInTurn, Scst) {
+    const std::string s1 = "fe80:0000:0000:0000:0002:c903:00a0:0011";
+    const std::string s2 = "fe80:0000:0000:0000:0002:c903:00b0:0022";
+    const std::string roce = kScst + "/targets/ib_srpt/fe80:0000:0000:0000:0202:c9ff:fe00:0001";
+    const std::string groups = kT1 + "/ini_groups";
+    const std::string disk1 = (files_root() / "disk1.img").string();
+    const std::string blk = (files_root() / "blk.img").string();
+    const auto login = [&](const std::string& s, std::error_code expected = {}) {
+        return Step{"scst_login " + s,
+                    [=](TargetKernelStandIn& k) { return k.scst_login(kTarget1, s); }, expected};
+    };
+    const auto logout = [&](const std::string& s, std::error_code expected = {}) {
+        return Step{"scst_logout " + s,
+                    [=](TargetKernelStandIn& k) { return k.scst_logout(kTarget1, s); }, expected};
+    };
+    const auto lands_in = [&](const std::string& s, const std::string& luns) {
+        return check(s + " lands in " + luns, [=, this] {
+            EXPECT_EQ(link(sysfs(), kT1 + "/sessions/" + s + "/luns"), luns);
+        });
+    };
+    const Tree y = Tree::sysfs;
+    const std::vector<Step> steps = {
+        backing("disk1.img", 1 << 20),
+        backing("blk.img", 1 << 20),
+        write(y, kScst + "/handlers/vdisk_fileio/mgmt", "add_device disk1 filename=" + disk1),
+        write(y, kScst + "/handlers/vdisk_blockio/mgmt", "add_device blk0 filename=" + blk),
+        write(y, kScst + "/handlers/vdisk_nullio/mgmt", "add_device null0"),
+        write(y, kT1 + "/luns/mgmt", "add null0 0"),
+        // zeta is made before alpha: a login both match lands in zeta (scst_find_acg()).
+        write(y, groups + "/mgmt", "create zeta"),
+        write(y, groups + "/mgmt", "create alpha"),
+        write(y, groups + "/mgmt", "create zeta", err(EEXIST)),
+        write(y, groups + "/zeta/initiators/mgmt", "add " + s1),
+        write(y, groups + "/alpha/initiators/mgmt", "add *"),
+        write(y, groups + "/alpha/initiators/mgmt", "add *", err(EEXIST)),
+        write(y, groups + "/zeta/luns/mgmt", "add disk1 0"),
+        write(y, groups + "/alpha/luns/mgmt", "add blk0 0 read_only=1"),
+        write(y, groups + "/zeta/luns/mgmt", "add disk1 0", err(EEXIST)),
+        // Export numbers count up per device and are not reused.
+        write(y, kT2 + "/luns/mgmt", "add disk1 3"),
+        write(y, kT2 + "/luns/mgmt", "del 3"),
+        write(y, kT2 + "/luns/mgmt", "add disk1 4"),
+        check("the export number",
+              [&] {
+                  EXPECT_EQ(link(sysfs(), kScst + "/devices/disk1/exported/export2"),
+                            kT2 + "/luns/4");
+              }),
+        login(s1, err(ECONNREFUSED)),
+        write(y, kT1 + "/enabled", "1"),
+        write(y, roce + "/enabled", "1"),
+        write(y, roce + "/enabled", "0"),
+        write(y, kT2 + "/enabled", "1"),
+        check("relative target port IDs",
+              [&] {
+                  EXPECT_EQ(sys(kT1 + "/rel_tgt_id"), "1\n[key]");
+                  EXPECT_EQ(sys(roce + "/rel_tgt_id"), "2\n[key]");
+                  EXPECT_EQ(sys(kT2 + "/rel_tgt_id"), "3\n[key]");
+              }),
+        login(s1),
+        lands_in(s1, groups + "/zeta/luns"),
+        login(s2),
+        lands_in(s2, groups + "/alpha/luns"),
+        login(s1, err(EEXIST)),
+        write(y, groups + "/mgmt", "del zeta", err(EBUSY)),
+        write(y, groups + "/mgmt", "del alpha", err(EBUSY)),
+        // s1 follows its initiator name out of zeta.
+        write(y, groups + "/zeta/initiators/mgmt", "del " + s1),
+        lands_in(s1, groups + "/alpha/luns"),
+        write(y, groups + "/mgmt", "del zeta"),
+        write(y, groups + "/alpha/initiators/mgmt", "move * nosuch", err(EINVAL)),
+        write(y, groups + "/alpha/initiators/mgmt", "clear"),
+        lands_in(s2, kT1 + "/luns"),
+        write(y, groups + "/mgmt", "del alpha"),
+        logout(s2),
+        logout(s2, err(ENOENT)),
+        write(y, kT1 + "/enabled", "0"),
+        logout(s1, err(ENOENT)),
+        write(y, kScst + "/handlers/vdisk_fileio/mgmt", "del_device disk1"),
+        write(y, kScst + "/handlers/vdisk_fileio/mgmt", "add_device disk1 filename=" + disk1),
+        write(y, kT2 + "/luns/mgmt", "add disk1 5"),
+        check("a new device's export numbers",
+              [&] {
+                  EXPECT_EQ(link(sysfs(), kScst + "/devices/disk1/exported/export0"),
+                            kT2 + "/luns/5");
+              }),
+    };
+    expect_same_in_turn(target::Flavour::scst, steps);
+}
+
+// Without the kept file (a tree no stand-in has changed, or one made by hand) the tree decides:
+// groups by name, numbers one past the highest shown, sessions where mapped LUNs show them.
+TEST_F(StandInsInTurn, WithoutTheKeptFileTheTreeDecides) {
+    lay_out(target::Flavour::scst);
+    const std::string s1 = "fe80:0000:0000:0000:0002:c903:00a0:0011";
+    const std::string groups = kT1 + "/ini_groups";
+    for (const char* command : {"create zeta", "create alpha"}) {
+        ASSERT_EQ(sys_write(groups + "/mgmt", command), std::error_code{});
+    }
+    ASSERT_EQ(sys_write(groups + "/zeta/initiators/mgmt", "add " + s1), std::error_code{});
+    ASSERT_EQ(sys_write(groups + "/alpha/initiators/mgmt", "add *"), std::error_code{});
+    ASSERT_EQ(sys_write(kT1 + "/enabled", "1"), std::error_code{});
+    ASSERT_TRUE(fs::remove(sys_root() / ".standin-state"));
+    kernel_ = std::make_unique<TargetKernelStandIn>(
+        host::TreeRoots{host::Sysfs(sys_root()), host::Sysfs(cfs_root())});
+    EXPECT_EQ(kernel().scst_login(kTarget1, s1), std::error_code{});
+    EXPECT_EQ(link(sysfs(), kT1 + "/sessions/" + s1 + "/luns"), groups + "/alpha/luns");
+    EXPECT_EQ(sys_write(kT2 + "/enabled", "1"), std::error_code{});
+    EXPECT_EQ(sys(kT2 + "/rel_tgt_id"), "2\n[key]");
+
+    kernel_.reset();
+    for (const fs::path& root : {sys_root(), cfs_root(), files_root()}) {
+        fs::remove_all(root);
+    }
+    lay_out(target::Flavour::lio);
+    const std::string tpg = "target/srpt/e41d:2d03:00a0:0011/tpgt_1";
+    const std::string acl = tpg + "/acls/0x00000000000000000002c90300a0e011";
+    const std::vector<std::string> dirs = {"target/srpt",
+                                           "target/srpt/e41d:2d03:00a0:0011",
+                                           tpg,
+                                           "target/core/rd_mcp_0",
+                                           "target/core/rd_mcp_0/ram0",
+                                           tpg + "/lun/lun_0",
+                                           acl,
+                                           acl + "/lun_0"};
+    for (const std::string& dir : dirs) {
+        ASSERT_EQ(cfs_mkdir(dir), std::error_code{}) << dir;
+    }
+    ASSERT_EQ(cfs_write("target/core/rd_mcp_0/ram0/control", "rd_pages=8"), std::error_code{});
+    ASSERT_EQ(cfs_write("target/core/rd_mcp_0/ram0/enable", "1"), std::error_code{});
+    ASSERT_EQ(cfs_link("target/core/rd_mcp_0/ram0", tpg + "/lun/lun_0/ram0"), std::error_code{});
+    ASSERT_EQ(cfs_link(tpg + "/lun/lun_0", acl + "/lun_0/l"), std::error_code{});
+    ASSERT_EQ(cfs_write(tpg + "/enable", "1"), std::error_code{});
+    ASSERT_EQ(
+        kernel().lio_login("e41d:2d03:00a0:0011", "tpgt_1", "0x00000000000000000002c90300a0e011"),
+        std::error_code{});
+    ASSERT_TRUE(fs::remove(sys_root() / ".standin-state"));
+    kernel_ = std::make_unique<TargetKernelStandIn>(
+        host::TreeRoots{host::Sysfs(sys_root()), host::Sysfs(cfs_root())});
+    EXPECT_EQ(
+        kernel().lio_login("e41d:2d03:00a0:0011", "tpgt_1", "0x00000000000000000002c90300a0e011"),
+        err(EEXIST));
+    EXPECT_EQ(cfs_mkdir("target/core/fileio_0"), std::error_code{});
+    EXPECT_EQ(cfs("target/core/fileio_0/hba_info"), "HBA Index: 2 plugin: fileio version: v5.0");
+    ASSERT_EQ(cfs_mkdir("target/core/rd_mcp_0/ram1"), std::error_code{});
+    ASSERT_EQ(cfs_write("target/core/rd_mcp_0/ram1/control", "rd_pages=8"), std::error_code{});
+    ASSERT_EQ(cfs_write("target/core/rd_mcp_0/ram1/enable", "1"), std::error_code{});
+    EXPECT_NE(cfs("target/core/rd_mcp_0/ram1/info").find("TCM RamDisk ID: 1 "), std::string::npos);
+    EXPECT_EQ(cfs_rmdir("target/core/rd_mcp_0/ram0"), err(EBUSY));
 }
 
 }  // namespace

@@ -38,6 +38,32 @@
 // Writes the kernel accepts but the stand-in does not model (rel_tgt_id, port_id, filename,
 // alias, dbroot, ...) return EOPNOTSUPP, so that a test never passes by accident.
 //
+// A new stand-in on trees another has changed (`srpadm-sim target` runs one command a process)
+// takes up the kernel's state from them, so that calls split across stand-ins, each made on the
+// trees the one before left, do what one stand-in would:
+// - From the trees, which show all the stand-in writes: SCST's devices, groups, initiators (in
+//   name order: their order within a group does not change where a session lands), LUNs and
+//   sessions (sessions/<name>, in the group its luns link points into); LIO's HBAs (hba_info),
+//   storage objects (info and enable; their exports from the LUN links to them), TPGs (enable,
+//   rtpi) and the RTPIs in use.
+// - From <sysfs root>/.standin-state, a file srpadm's reader never reads, what the kernel keeps
+//   and does not show. SCST: the order groups were made in (scst_find_acg() takes the first that
+//   matches), each device's next export number (dev_exported_lun_num, never reused), the next
+//   relative target port ID (gen_relative_target_port_id()). LIO: the next HBA index and each
+//   HBA's next device ID (never reused), fd_dev_size=0 given to a fileio device
+//   (FBDF_HAS_SIZE), an iblock device's DF_READ_ONLY (readonly= as it was when configured),
+//   which TPGs had rtpi written (rtpi_manual), each RDMA port's srpt_port (enabled, and the
+//   attributes, which outlive its TPGs), the sessions (one shows only in mapped LUNs), and
+//   rdma_cm_port (kept while target/srpt is gone). The file is written after any call that
+//   leaves it out of date, so trees a stand-in has changed have one.
+// - Without that file (trees just laid out, or made by hand), rules that give the same on trees
+//   only lay_out_target_host() made: groups in name order, export numbers, IDs and the HBA
+//   index one past the highest shown, DF_READ_ONLY as a configured iblock device's readonly
+//   shows it, no rtpi written, a port's attributes as its first TPG (by name) shows them and
+//   enabled while one of its TPGs is, sessions where mapped LUNs show them, rdma_cm_port as
+//   discovery_auth shows it (0 without target/srpt).
+// fail_next() and calls() belong to one stand-in.
+//
 // Single-threaded: no thread and no lock of its own; the tree changes inside each call.
 #pragma once
 
@@ -111,7 +137,8 @@ struct TreeCall {
 
 class TargetKernelStandIn final : public host::TreeWriter {
   public:
-    // `roots` are a fixture's (lay_out_target_host()); the flavour is SCST when
+    // `roots` are a fixture's (lay_out_target_host()), as laid out or as stand-ins left them:
+    // the kernel's state is taken up from them (above). The flavour is SCST when
     // kernel/scst_tgt exists below the sysfs root. host::Tree::files calls act on the real
     // files, as RealTreeWriter's do.
     explicit TargetKernelStandIn(host::TreeRoots roots);

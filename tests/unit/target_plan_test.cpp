@@ -42,8 +42,8 @@ TargetState fresh_lio() {
     s.service_guid = 0x505400fffe123456ULL;
     s.rdma_cm_port = 0;
     s.srpt_dir_missing = true;
-    for (auto [gid, dev, roce] : {std::tuple{kIbGid, "mlx5_0", false},
-                                  std::tuple{kRoceGid, "rxe0", true}}) {
+    for (auto [gid, dev, roce] :
+         {std::tuple{kIbGid, "mlx5_0", false}, std::tuple{kRoceGid, "rxe0", true}}) {
         TargetPort p = local_port(lio_gid_port_name(gid), dev, gid, roce);
         p.configured = false;
         s.ports.push_back(p);
@@ -62,7 +62,8 @@ TargetState configured_lio() {
     p.tpg = "tpgt_1";
     p.enabled = true;
     p.luns.push_back({0, "ram0", false, 0});
-    p.groups.push_back({std::string(kInitiator), {std::string(kInitiator)}, {{0, "ram0", true, 0}}});
+    p.groups.push_back(
+        {std::string(kInitiator), {std::string(kInitiator)}, {{0, "ram0", true, 0}}});
     p.sessions.push_back({std::string(kInitiator), std::string(kInitiator)});
     return s;
 }
@@ -82,9 +83,8 @@ TargetState configured_scst() {
     s.devices.push_back({"disk1", "vdisk_blockio", Backing::block, "/dev/sdb", 0, false, true});
     TargetPort& p = s.ports[0];
     p.enabled = true;
-    p.groups.push_back({"srpadm",
-                        {"fe80:0000:0000:0000:0002:c903:00a0:b1d1"},
-                        {{0, "disk1", false, 0}}});
+    p.groups.push_back(
+        {"srpadm", {"fe80:0000:0000:0000:0002:c903:00a0:b1d1"}, {{0, "disk1", false, 0}}});
     p.sessions.push_back({"fe80:0000:0000:0000:0002:c903:00a0:b1d1", "srpadm"});
     return s;
 }
@@ -157,7 +157,9 @@ TEST(TargetNames, ParsesEveryFormInitiatorIdPrints) {
     const auto v6 = parse_initiator_name("fd00::15");
     ASSERT_TRUE(v6);
     EXPECT_EQ(v6->address, "fd00:0000:0000:0000:0000:0000:0000:0015");
-    for (const char* bad : {"", "0x123", "fe80::1::2", "12345:0:0:0", "host1", "0x" "zz",
+    for (const char* bad : {"", "0x123", "fe80::1::2", "12345:0:0:0", "host1",
+                            "0x"
+                            "zz",
                             "1.2.3.4.5", "0002:c903:00a0", "0x000000000000000000002c90300a0b1d1"}) {
         expect_error(parse_initiator_name(bad), Errc::invalid_input, "is not an initiator name");
     }
@@ -209,7 +211,8 @@ TEST(TargetNames, SizesAndObjectNames) {
     }
     EXPECT_TRUE(check_object_name("device name", "ram0"));
     EXPECT_TRUE(check_object_name("device name", "vg0-lv_data.1"));
-    for (const char* bad : {"", "-x", ".x", "a b", "a/b", "a;b", "0123456789012345678901234567890123456789012345678"}) {
+    for (const char* bad : {"", "-x", ".x", "a b", "a/b", "a;b",
+                            "0123456789012345678901234567890123456789012345678"}) {
         expect_error(check_object_name("device name", bad), Errc::invalid_input, "device name");
     }
 }
@@ -392,8 +395,12 @@ class FakeWriter final : public host::TreeWriter {
     std::error_code write(host::Tree, const std::string& p, const std::string& d) override {
         return record("write " + p + " " + d);
     }
-    std::error_code mkdir(host::Tree, const std::string& p) override { return record("mkdir " + p); }
-    std::error_code rmdir(host::Tree, const std::string& p) override { return record("rmdir " + p); }
+    std::error_code mkdir(host::Tree, const std::string& p) override {
+        return record("mkdir " + p);
+    }
+    std::error_code rmdir(host::Tree, const std::string& p) override {
+        return record("rmdir " + p);
+    }
     std::error_code symlink(host::Tree, const std::string& t, const std::string& p) override {
         return record("symlink " + p + " -> " + t);
     }
@@ -411,8 +418,7 @@ class FakeWriter final : public host::TreeWriter {
         std::string next = mgmt_results.front();
         mgmt_results.erase(mgmt_results.begin());
         if (next == "EAGAIN") {
-            return fail(Errc::io, p + ": read failed: " +
-                                      std::generic_category().message(EAGAIN));
+            return fail(Errc::io, p + ": read failed: " + std::generic_category().message(EAGAIN));
         }
         return next;
     }
@@ -432,7 +438,8 @@ Plan three_steps() {
     Plan p;
     p.steps.push_back({{Op::mkdir, host::Tree::configfs, "a", "", 0, false},
                        Action{Op::rmdir, host::Tree::configfs, "a", "", 0, false}});
-    p.steps.push_back({{Op::write, host::Tree::configfs, "a/control", "x=1", 0, false}, std::nullopt});
+    p.steps.push_back(
+        {{Op::write, host::Tree::configfs, "a/control", "x=1", 0, false}, std::nullopt});
     p.steps.push_back({{Op::mkdir, host::Tree::configfs, "b", "", 0, false},
                        Action{Op::rmdir, host::Tree::configfs, "b", "", 0, false}});
     return p;
@@ -453,8 +460,8 @@ TEST(TargetApply, AFailurePartWayUndoesWhatWasApplied) {
     expect_error(n, Errc::io,
                  "step 3 of 3 failed: mkdir /sys/kernel/config/b: Invalid argument; the 2 "
                  "step(s) applied before it were undone");
-    EXPECT_EQ(w.calls, (std::vector<std::string>{"mkdir a", "write a/control x=1", "mkdir b",
-                                                 "rmdir a"}));
+    EXPECT_EQ(w.calls,
+              (std::vector<std::string>{"mkdir a", "write a/control x=1", "mkdir b", "rmdir a"}));
     FakeWriter first;
     first.failures[0] = ENOENT;
     expect_error(apply_plan(three_steps(), first), Errc::io, "nothing was changed");
@@ -464,7 +471,7 @@ TEST(TargetApply, AnUndoThatFailsLeavesExactCommands) {
     Plan p = three_steps();
     p.steps.push_back({{Op::mkdir, host::Tree::configfs, "c", "", 0, false}, std::nullopt});
     FakeWriter w;
-    w.failures[3] = EIO;  // mkdir c
+    w.failures[3] = EIO;    // mkdir c
     w.failures[4] = EBUSY;  // undo of mkdir b
     auto n = apply_plan(p, w);
     expect_error(n, Errc::io,

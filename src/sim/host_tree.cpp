@@ -106,22 +106,8 @@ Result<void> lay_out_host(const Fabric& fabric, const fs::path& root,
     if (auto r = check_host_ports(fabric); !r) {
         return r;
     }
-    std::error_code ec;
-    if (fs::exists(root, ec)) {
-        if (!fs::is_directory(root, ec)) {
-            return fail(Errc::exists,
-                        fmt::format("{}: exists and is not a directory", root.string()));
-        }
-        if (!fs::is_empty(root, ec) || ec) {
-            return fail(Errc::exists,
-                        fmt::format("{}: not an empty directory: a simulated host tree is only "
-                                    "laid out where there is nothing",
-                                    root.string()));
-        }
-    }
-    fs::create_directories(root, ec);
-    if (ec) {
-        return fail(Errc::io, fmt::format("{}: {}", root.string(), ec.message()));
+    if (auto r = files::make_empty_root(root, "host"); !r) {
+        return r;
     }
     // Local ports by device name, then port number: the order of umad<N>.
     std::vector<std::size_t> order(fabric.local_ports.size());
@@ -181,6 +167,7 @@ Result<void> lay_out_host(const Fabric& fabric, const fs::path& root,
     files.emplace_back(params / "ch_count", "0\n");
     files.emplace_back(params / "allow_ext_sg", "N\n");
     // The classes of the SCSI hosts and remote ports to come (empty until a login).
+    std::error_code ec;
     for (const char* dir : {"class/scsi_host", "class/srp_remote_ports"}) {
         fs::create_directories(root / dir, ec);
         if (ec) {

@@ -7,6 +7,28 @@
 
 namespace srpadm::sim::files {
 
+Result<void> make_empty_root(const std::filesystem::path& root, std::string_view what) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(root, ec)) {
+        if (!fs::is_directory(root, ec)) {
+            return fail(Errc::exists,
+                        fmt::format("{}: exists and is not a directory", root.string()));
+        }
+        if (!fs::is_empty(root, ec) || ec) {
+            return fail(Errc::exists,
+                        fmt::format("{}: not an empty directory: a simulated {} tree is only "
+                                    "laid out where there is nothing",
+                                    root.string(), what));
+        }
+    }
+    fs::create_directories(root, ec);
+    if (ec) {
+        return fail(Errc::io, fmt::format("{}: {}", root.string(), ec.message()));
+    }
+    return {};
+}
+
 Result<void> put(const std::filesystem::path& file, const std::string& text) {
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);

@@ -22,6 +22,8 @@
 #include <srpadm/sim/target_kernel.hpp>
 #include <srpadm/text.hpp>
 
+#include "sysfs_files.hpp"
+
 namespace srpadm::sim {
 namespace {
 
@@ -894,27 +896,6 @@ Guid default_service_guid(target::Flavour flavour, Guid first_node_guid) {
 
 namespace {
 
-Result<void> check_root(const fs::path& root) {
-    std::error_code ec;
-    if (fs::exists(root, ec)) {
-        if (!fs::is_directory(root, ec)) {
-            return fail(Errc::exists,
-                        fmt::format("{}: exists and is not a directory", root.string()));
-        }
-        if (!fs::is_empty(root, ec) || ec) {
-            return fail(Errc::exists,
-                        fmt::format("{}: not an empty directory: a simulated target tree is only "
-                                    "laid out where there is nothing",
-                                    root.string()));
-        }
-    }
-    fs::create_directories(root, ec);
-    if (ec) {
-        return fail(Errc::io, fmt::format("{}: {}", root.string(), ec.message()));
-    }
-    return {};
-}
-
 Result<void> check_ports(const TargetHostOptions& options) {
     std::map<std::string, Guid> node_of;
     std::set<std::pair<std::string, unsigned>> seen;
@@ -1022,10 +1003,10 @@ Result<void> lay_out_target_host(const fs::path& sysfs_root, const fs::path& con
     if (auto r = check_ports(options); !r) {
         return r;
     }
-    if (auto r = check_root(sysfs_root); !r) {
+    if (auto r = files::make_empty_root(sysfs_root, "target"); !r) {
         return r;
     }
-    if (auto r = check_root(configfs_root); !r) {
+    if (auto r = files::make_empty_root(configfs_root, "target"); !r) {
         return r;
     }
     const bool scst = options.flavour == target::Flavour::scst;

@@ -177,32 +177,6 @@ Result<target::ExportRequest> export_request(const TargetArgs& args) {
     return r;
 }
 
-// Where `save` writes by default: LIO's file where this host's rtslib-fb reads it (Debian 12's
-// python3-rtslib-fb restores /etc/rtslib-fb-target/saveconfig.json, upstream
-// /etc/target/saveconfig.json), SCST's /etc/scst.conf.
-std::string save_path(target::Flavour flavour) {
-    if (flavour == target::Flavour::lio &&
-        target::inspect_path("/etc/rtslib-fb-target").directory) {
-        return "/etc/rtslib-fb-target/saveconfig.json";
-    }
-    return target::default_save_path(flavour);
-}
-
-// SCST target drivers other than ib_srpt that have targets: scst.conf is one file for all of
-// them, and srpadm describes ib_srpt's part only.
-std::vector<std::string> other_scst_drivers(const host::Sysfs& sysfs) {
-    std::vector<std::string> out;
-    constexpr std::string_view kTargets = "kernel/scst_tgt/targets";
-    for (const std::string& driver : sysfs.list(kTargets).value_or(std::vector<std::string>{})) {
-        if (driver == "ib_srpt" || driver == "copy_manager" ||
-            !sysfs.is_directory(fmt::format("{}/{}", kTargets, driver))) {
-            continue;
-        }
-        out.push_back(driver);
-    }
-    return out;
-}
-
 ExitStatus run_save(const Context& ctx, const TargetArgs& args) {
     if (!ctx.real_sysfs_writes && args.output.empty() && !args.dry_run) {
         return report(Error{Errc::usage,
@@ -214,11 +188,11 @@ ExitStatus run_save(const Context& ctx, const TargetArgs& args) {
     if (!state) {
         return report(state.error());
     }
-    const std::string path = args.output.empty() ? save_path(state->flavour) : args.output;
+    const std::string path = args.output.empty() ? target::save_path(state->flavour) : args.output;
     std::vector<std::string> warnings;
     Result<std::string> text;
     if (state->flavour == target::Flavour::scst) {
-        const auto others = other_scst_drivers(roots.sysfs);
+        const auto& others = state->other_drivers;
         if (!others.empty() && !args.force) {
             std::string list;
             for (const std::string& d : others) {
@@ -266,12 +240,17 @@ ExitStatus run_save(const Context& ctx, const TargetArgs& args) {
     return ExitStatus::ok;
 }
 
-void add_common(CLI::App* cmd, TargetArgs& args, bool changes) {
+// --sysfs-root and --configfs-root: every target command reads the trees below them.
+void add_roots(CLI::App* cmd, TargetArgs& args) {
     cmd->add_option("--sysfs-root", args.sysfs_root, "Directory that stands for /sys")
         ->capture_default_str();
     cmd->add_option("--configfs-root", args.configfs_root,
                     "Directory that stands for /sys/kernel/config (LIO)")
         ->capture_default_str();
+}
+
+void add_common(CLI::App* cmd, TargetArgs& args, bool changes) {
+    add_roots(cmd, args);
     cmd->add_option("--port", args.ports,
                     "Only this target port: its name, a local port DEV:PORT or a device DEV "
                     "(repeatable; default every port)");
@@ -402,11 +381,7 @@ void register_target(CLI::App& app, Context& ctx) {
         "save",
         "Write what restores this configuration at boot: SCST's /etc/scst.conf, or "
         "LIO's saveconfig.json (merged with what it holds for other fabrics)");
-    save->add_option("--sysfs-root", args->sysfs_root, "Directory that stands for /sys")
-        ->capture_default_str();
-    save->add_option("--configfs-root", args->configfs_root,
-                     "Directory that stands for /sys/kernel/config (LIO)")
-        ->capture_default_str();
+    add_roots(save, *args);
     save->add_option("-o,--output", args->output,
                      "The file (default /etc/scst.conf; LIO: /etc/rtslib-fb-target/"
                      "saveconfig.json where Debian's rtslib-fb reads it, else "

@@ -20,6 +20,9 @@ constexpr std::string_view kLioTpg = "tpgt_1";  // rtslib's name for the one TPG
 constexpr std::uint64_t kLioRamPage = 4096;     // target_core_rd.c: rd_pages of PAGE_SIZE
 // The kernel's ib_srpt gives its TPGs only its own attributes (srp_max_rdma_size,
 // srp_max_rsp_size, srp_sq_size, use_srq), not the target core's generate_node_acls.
+constexpr std::string_view kLioNoGroups =
+    "option --group: LIO has no initiator groups (each allowed initiator is a node ACL that "
+    "sees every LUN of the port)";
 constexpr std::string_view kLioNoDemoMode =
     "option --any: LIO's ib_srpt has no demo mode (no generate_node_acls): every initiator "
     "needs its own ACL, so allow each ID";
@@ -318,9 +321,7 @@ Result<void> check_export_input(const TargetState& state, const ExportRequest& r
                 fmt::format("SCST's {} handler is not loaded: modprobe scst_vdisk", handler));
         }
     } else if (!r.group.empty()) {
-        return fail(Errc::usage,
-                    "option --group: LIO has no initiator groups (each allowed initiator is a "
-                    "node ACL that sees every LUN of the port)");
+        return fail(Errc::usage, std::string(kLioNoGroups));
     }
     if (!r.name.empty()) {
         if (auto ok = check_object_name("device name", r.name); !ok) {
@@ -747,27 +748,42 @@ Result<Plan> plan_export(const TargetState& state, const ExportRequest& r) {
     return b.take();
 }
 
-Result<Plan> plan_allow(const TargetState& state, const AccessRequest& r) {
+// What allow and deny both check first: the ports, that something is named, the names, and
+// what LIO has not (groups, a demo mode).
+struct Access {
+    std::vector<const TargetPort*> ports;
+    std::vector<InitiatorName> names;
+};
+Result<Access> check_access(const TargetState& state, const AccessRequest& r,
+                            std::string_view verb) {
     auto ports = choose_ports(state, r.ports);
     if (!ports) {
         return Unexpected(ports.error());
     }
     if (r.initiators.empty() && !r.any) {
-        return fail(Errc::usage, "name an initiator ID to allow, or --any");
+        return fail(Errc::usage, fmt::format("name an initiator ID to {}, or --any", verb));
     }
     auto names = parse_names(r.initiators);
     if (!names) {
         return Unexpected(names.error());
     }
-    const bool scst = state.flavour == Flavour::scst;
-    if (!scst && !r.group.empty()) {
-        return fail(Errc::usage,
-                    "option --group: LIO has no initiator groups (each allowed initiator is a "
-                    "node ACL that sees every LUN of the port)");
+    if (state.flavour == Flavour::lio && !r.group.empty()) {
+        return fail(Errc::usage, std::string(kLioNoGroups));
     }
-    if (!scst && r.any) {
+    if (state.flavour == Flavour::lio && r.any) {
         return fail(Errc::usage, std::string(kLioNoDemoMode));
     }
+    return Access{std::move(*ports), std::move(*names)};
+}
+
+Result<Plan> plan_allow(const TargetState& state, const AccessRequest& r) {
+    auto access = check_access(state, r, "allow");
+    if (!access) {
+        return Unexpected(access.error());
+    }
+    const auto& ports = access->ports;
+    const auto& names = access->names;
+    const bool scst = state.flavour == Flavour::scst;
     const std::string group = r.group.empty() ? std::string(kDefaultGroup) : r.group;
     if (scst) {
         if (auto ok = check_object_name("group name", group); !ok) {
@@ -778,7 +794,7 @@ Result<Plan> plan_allow(const TargetState& state, const AccessRequest& r) {
     if (!scst) {
         lio_srpt_dir(b, state);
     }
-    for (const TargetPort* port : *ports) {
+    for (const TargetPort* port : ports) {
         if (scst) {
             const std::string tdir = scst_target_dir(*port);
             const Group* g = find_group(*port, group);
@@ -795,7 +811,7 @@ Result<Plan> plan_allow(const TargetState& state, const AccessRequest& r) {
                                 port->name, group, group));
             }
             std::vector<std::string> wanted;
-            for (const InitiatorName& ini : *names) {
+            for (const InitiatorName& ini : names) {
                 PortName pn = name_for_port(ini, state.flavour, *port);
                 for (std::string& w : pn.warnings) {
                     b.warn(std::move(w));
@@ -825,7 +841,7 @@ Result<Plan> plan_allow(const TargetState& state, const AccessRequest& r) {
         }
         lio_configure_port(b, *port);
         const std::string tpg = lio_tpg_dir(*port);
-        for (const InitiatorName& ini : *names) {
+        for (const InitiatorName& ini : names) {
             PortName pn = name_for_port(ini, state.flavour, *port);
             for (std::string& w : pn.warnings) {
                 b.warn(std::move(w));
@@ -847,29 +863,18 @@ Result<Plan> plan_allow(const TargetState& state, const AccessRequest& r) {
 }
 
 Result<Plan> plan_deny(const TargetState& state, const AccessRequest& r) {
-    auto ports = choose_ports(state, r.ports);
-    if (!ports) {
-        return Unexpected(ports.error());
+    auto access = check_access(state, r, "deny");
+    if (!access) {
+        return Unexpected(access.error());
     }
-    if (r.initiators.empty() && !r.any) {
-        return fail(Errc::usage, "name an initiator ID to deny, or --any");
-    }
-    auto names = parse_names(r.initiators);
-    if (!names) {
-        return Unexpected(names.error());
-    }
+    const auto& ports = access->ports;
+    const auto& names = access->names;
     const bool scst = state.flavour == Flavour::scst;
-    if (!scst && !r.group.empty()) {
-        return fail(Errc::usage, "option --group: LIO has no initiator groups");
-    }
-    if (!scst && r.any) {
-        return fail(Errc::usage, std::string(kLioNoDemoMode));
-    }
     Builder b(state);
     std::vector<std::string> missing;
-    for (const TargetPort* port : *ports) {
+    for (const TargetPort* port : ports) {
         std::vector<std::string> wanted;
-        for (const InitiatorName& ini : *names) {
+        for (const InitiatorName& ini : names) {
             wanted.push_back(name_for_port(ini, state.flavour, *port).name);
         }
         if (scst) {

@@ -151,6 +151,11 @@ Result<TargetState> read_scst(const host::TreeRoots& roots,
     state.flavour = Flavour::scst;
     read_module_parameters(sysfs, state);
     state.handlers = subdirectories(sysfs, join(kScstRoot, "handlers"));
+    for (const std::string& driver : subdirectories(sysfs, join(kScstRoot, "targets"))) {
+        if (driver != "ib_srpt" && driver != "copy_manager") {  // copy_manager: SCST's own
+            state.other_drivers.push_back(driver);
+        }
+    }
     for (const std::string& name : subdirectories(sysfs, join(kScstRoot, "devices"))) {
         state.devices.push_back(scst_device(sysfs, name));
     }

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <srpadm/target/reader.hpp>
 #include <srpadm/target/save.hpp>
 #include <srpadm/text.hpp>
 
@@ -16,6 +17,13 @@ namespace srpadm::target {
 
 std::string default_save_path(Flavour flavour) {
     return flavour == Flavour::scst ? "/etc/scst.conf" : "/etc/target/saveconfig.json";
+}
+
+std::string save_path(Flavour flavour) {
+    if (flavour == Flavour::lio && inspect_path("/etc/rtslib-fb-target").directory) {
+        return "/etc/rtslib-fb-target/saveconfig.json";
+    }
+    return default_save_path(flavour);
 }
 
 namespace {

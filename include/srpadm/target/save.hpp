@@ -24,6 +24,9 @@ namespace srpadm::target {
 // "/etc/scst.conf" (scstadmin/init.d/scst, SCST_CFG), "/etc/target/saveconfig.json"
 // (rtslib/root.py, default_save_file).
 std::string default_save_path(Flavour flavour);
+// Where this host restores it from: LIO's file where its rtslib-fb reads it (Debian 12's
+// python3-rtslib-fb restores /etc/rtslib-fb-target/saveconfig.json), else default_save_path().
+std::string save_path(Flavour flavour);
 
 // The text of scst.conf: a comment made of header_comment's lines ("# " before each), then the
 // HANDLER sections with their devices and the TARGET_DRIVER ib_srpt section with every port,

@@ -109,6 +109,9 @@ struct TargetState {
     std::optional<Guid> service_guid;
     // The RDMA/CM port ib_srpt listens on; 0 when it does not (logins over RoCE need one).
     std::optional<std::uint16_t> rdma_cm_port;
+    // SCST: the other target drivers that have targets (iscsi, qla2x00t, ...): scst.conf is one
+    // file for all of them, and srpadm describes ib_srpt's part only.
+    std::vector<std::string> other_drivers;
     // LIO: configfs target/srpt does not exist yet (ib_srpt does not create it: the first
     // command that writes makes it).
     bool srpt_dir_missing = false;

@@ -874,6 +874,7 @@ Result<Plan> plan_deny(const TargetState& state, const AccessRequest& r) {
     std::vector<std::string> missing;
     for (const TargetPort* port : ports) {
         std::vector<std::string> wanted;
+        wanted.reserve(names.size() + 1);
         for (const InitiatorName& ini : names) {
             wanted.push_back(name_for_port(ini, state.flavour, *port).name);
         }

@@ -81,6 +81,7 @@ void register_connect_all(CLI::App& app, Context& ctx) {
         "rules file), and log in to every allowed target that is not connected yet; "
         "--dry-run prints the add_target lines instead.");
     add_discovery_source_options(cmd, args->source);
+    add_target_address_options(cmd, args->source);
     add_settings_options(cmd, args->settings);
     cmd->add_flag("--dry-run", args->dry_run,
                   "Print the add_target lines (and the file) instead of writing them");

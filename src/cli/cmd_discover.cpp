@@ -84,6 +84,7 @@ void register_discover(CLI::App& app, Context& ctx) {
         "Find the SRP targets the local port can reach (SA and Device Management queries) and "
         "print them: srp_daemon's listing, add_target lines (srp_daemon -o -a -c) or JSON.");
     add_discovery_source_options(cmd, args->source);
+    add_target_address_options(cmd, args->source);
     cmd->add_option("-f,--format", args->format, "Output: text, add-target or json")
         ->check(CLI::IsMember({"text", "add-target", "json"}))
         ->capture_default_str();

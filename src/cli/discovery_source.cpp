@@ -19,7 +19,8 @@ void add_discovery_source_options(CLI::App* cmd, DiscoverySourceArgs& args) {
                        ->check(CLI::ExistingFile);
     auto* port = cmd->add_option("--port", args.port,
                                  "Local port to scan from: DEV or DEV:PORT, e.g. mlx5_0:1 "
-                                 "(default: the first ACTIVE InfiniBand port)")
+                                 "(default: the first ACTIVE InfiniBand port; with --target, "
+                                 "the first ACTIVE RoCE port)")
                      ->excludes(fabric);
     cmd->add_option("--umad-device", args.umad_device,
                     "Local port to scan from, by its umad device: /dev/infiniband/umadN or umadN")
@@ -47,6 +48,20 @@ void add_discovery_source_options(CLI::App* cmd, DiscoverySourceArgs& args) {
         ->capture_default_str();
 }
 
+void add_target_address_options(CLI::App* cmd, DiscoverySourceArgs& args) {
+    cmd->add_option("--target", args.targets,
+                    "A target port named by address, on RoCE (no subnet administrator lists "
+                    "them): IPv4[:PORT], IPv6, [IPv6[%DEV]][:PORT] or a GID; repeatable. Only "
+                    "these are scanned, with Device Management MADs to the address's GID, and "
+                    "their targets log in through RDMA/CM to ADDRESS:PORT")
+        ->type_name("ADDRESS[:PORT]");
+    cmd->add_option("--rdma-cm-port", args.rdma_cm_port,
+                    "RDMA/CM port of the targets given without one (ib_srpt's rdma_cm_port; "
+                    "srpadm target sets 5555 on LIO)")
+        ->check(CLI::Range(1U, 65535U))
+        ->capture_default_str();
+}
+
 PortsFactory real_ports() {
     return
         [](const DiscoverySourceArgs& args, runtime::EventLoop& loop, const std::string& sysfs_root,
@@ -70,6 +85,15 @@ Result<ops::ScanRequest> scan_request(const DiscoverySourceArgs& args, int verbo
         request.port.port = *port;
     }
     request.port.port.umad_device = args.umad_device;
+    for (const auto& text : args.targets) {
+        auto address = model::parse_target_address(text);
+        if (!address) {
+            return fail(Errc::usage,
+                        fmt::format("option --target: '{}': {}", text, address.error().message));
+        }
+        request.addresses.push_back(std::move(*address));
+    }
+    request.rdma_cm_port = static_cast<std::uint16_t>(args.rdma_cm_port);
     request.port.local_index = args.local_port;
     request.wait_active = std::chrono::seconds(args.wait_active_s);
     request.options.limits.window = args.window;

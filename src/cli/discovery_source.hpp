@@ -7,9 +7,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include <srpadm/model/address.hpp>
 #include <srpadm/ops/mad_ports.hpp>
 #include <srpadm/ops/scan.hpp>
 #include <srpadm/ops/session.hpp>
@@ -27,12 +29,16 @@ struct DiscoverySourceArgs {
     unsigned retries = 3;
     std::size_t window = 64;
     std::size_t sa_window = 32;
-    unsigned wait_active_s = 0;  // --wait-active SECONDS; 0: scan the port as it is
+    unsigned wait_active_s = 0;        // --wait-active SECONDS; 0: scan the port as it is
+    std::vector<std::string> targets;  // --target ADDRESS[:PORT], repeatable
+    unsigned rdma_cm_port = model::kDefaultRdmaCmPort;
 };
 
 // --fabric, --local-port, --port, --umad-device, --wait-active, -t/--timeout, -r/--retries,
 // --window, --sa-window.
 void add_discovery_source_options(CLI::App* cmd, DiscoverySourceArgs& args);
+// --target (repeatable) and --rdma-cm-port: targets named by address, on RoCE ports.
+void add_target_address_options(CLI::App* cmd, DiscoverySourceArgs& args);
 
 // What the MAD ports are for: one scan, or the daemon (which subscribes to SA Reports and, on a
 // simulated fabric, runs in real time on the session's loop).

@@ -33,7 +33,11 @@ std::string render_listing(const discovery::DiscoveryReport& report, bool verbos
         const auto& iou = *port.iou;
         for (std::size_t copy = 0; copy < port.shared_pkeys.size(); ++copy) {
             out += "IO Unit Info:\n";
-            out += fmt::format("    port LID:        {:04x}\n", port.lid);
+            if (port.address.empty()) {
+                out += fmt::format("    port LID:        {:04x}\n", port.lid);
+            } else {
+                out += fmt::format("    port address:    {}\n", port.address);
+            }
             out += fmt::format("    port GID:        {}\n", port.gid.hex());
             out += fmt::format("    change ID:       {:04x}\n", iou.change_id);
             out += fmt::format("    max controllers: 0x{:02x}\n", iou.max_controllers);
@@ -80,8 +84,10 @@ std::string render_add_target(const discovery::DiscoveryReport& report,
     for (const auto& target : report.targets) {
         auto line = login::render(model::login_spec(target, policy));
         if (!line) {
-            problems.push_back(fmt::format("target id_ext={} at LID 0x{:04x}: {}", target.id_ext,
-                                           target.lid, line.error().message));
+            const std::string where =
+                target.rdma ? target.rdma->dest : fmt::format("LID 0x{:04x}", target.lid);
+            problems.push_back(fmt::format("target id_ext={} at {}: {}", target.id_ext, where,
+                                           line.error().message));
             continue;
         }
         out += *line;
@@ -112,6 +118,10 @@ nlohmann::json render_json(const discovery::DiscoveryReport& report,
         };
         if (!line) {
             j["add_target_error"] = line.error().message;
+        }
+        if (t.rdma) {
+            j["rdma_cm"] = {{"dest", t.rdma->dest},
+                            {"src", t.rdma->src ? nlohmann::json(*t.rdma->src) : nullptr}};
         }
         targets.push_back(std::move(j));
     }

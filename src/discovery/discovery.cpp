@@ -87,6 +87,8 @@ constexpr std::uint16_t kNoPathStatus = wire::sa_status::no_records << 8;
 constexpr std::uint16_t kNoRecordsStatus = kNoPathStatus;
 constexpr std::uint16_t kTooManyRecordsStatus = wire::sa_status::too_many_records << 8;
 constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+// The default P_Key, full member: the only one a RoCE port has.
+constexpr PKey kDefaultPKey = 0xffff;
 
 std::string lid_name(Lid lid) {
     return fmt::format("LID 0x{:04x}", lid);
@@ -132,7 +134,14 @@ struct PortWork {
     std::optional<PortOutcome> outcome;
     std::string why;
     std::size_t alias_of = kNone;  // the same port as that entry (given by LID and by GID)
+    // A port named by address: no LID, MADs to its GID.
+    std::optional<AddressedPort> addressed;
 };
+
+// How reports name a port: its LID, or the address it was named by.
+std::string port_label(const PortWork& port) {
+    return port.addressed ? port.addressed->name : lid_name(port.lid);
+}
 
 }  // namespace scan_detail
 
@@ -141,13 +150,15 @@ using scan_detail::PortWork;
 class Scan {
   public:
     Scan(mad::MadEndpoint& endpoint, DiscoveryOptions options, DiscoveryCache* cache,
-         std::optional<PortSelection> selection, ScanOperation::Done done)
+         std::optional<PortSelection> selection, ScanOperation::Done done,
+         std::optional<std::vector<AddressedPort>> addressed = std::nullopt)
         : ep_(endpoint),
           options_(std::move(options)),
           cache_(cache != nullptr ? *cache : scratch_),
           queue_(endpoint, options_.limits, options_.retry),
           done_(std::move(done)),
-          selection_(std::move(selection)) {}
+          selection_(std::move(selection)),
+          addressed_(std::move(addressed)) {}
 
     void start();
     // Ends the scan now with Errc::cancelled; answers still in flight are ignored.
@@ -213,6 +224,8 @@ class Scan {
     void on_gid_path(std::size_t index, PKey pkey, const MadResult& result);
     static void settle(PortWork& port, PortOutcome outcome, std::string why);
     void build_scanned();
+    // Ports named by address.
+    void start_addressed();
 
     mad::MadEndpoint& ep_;
     DiscoveryOptions options_;
@@ -220,7 +233,8 @@ class Scan {
     DiscoveryCache& cache_;
     MadQueue queue_;
     ScanOperation::Done done_;
-    std::optional<PortSelection> selection_;  // a targeted scan
+    std::optional<PortSelection> selection_;               // a targeted scan
+    std::optional<std::vector<AddressedPort>> addressed_;  // a scan of ports named by address
     bool notified_ = false;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // for tasks posted to the loop
     model::PortAttributes attrs_;
@@ -299,6 +313,17 @@ void Scan::start_queries() {
     }
     attrs_ = std::move(*attrs);
     const std::string port = fmt::format("{}:{}", attrs_.ca_name, attrs_.port_num);
+    if (addressed_) {
+        if (attrs_.state != model::PortState::active) {
+            fatal(
+                Errc::port_state,
+                fmt::format("port {} is {} (state {}), not ACTIVE: check its link", port,
+                            model::port_state_name(attrs_.state), static_cast<int>(attrs_.state)));
+            return;
+        }
+        start_addressed();
+        return;
+    }
     if (attrs_.link_layer == model::LinkLayer::ethernet) {
         fatal(Errc::unsupported,
               fmt::format("port {} is RoCE (link layer Ethernet): it has no subnet administrator "
@@ -867,8 +892,43 @@ void Scan::build_scanned() {
     }
 }
 
+// Ports named by address: each is walked at once, at the GID it was given (no SA to ask
+// whether it is a DM port or which P_Keys it shares: RoCE ports have the default P_Key only).
+void Scan::start_addressed() {
+    std::vector<Gid> seen;
+    for (const AddressedPort& a : *addressed_) {
+        if (std::find(seen.begin(), seen.end(), a.dgid) != seen.end()) {
+            continue;  // the same port named twice
+        }
+        seen.push_back(a.dgid);
+        PortWork w;
+        w.order = ports_.size();
+        w.gid_prefix = a.dgid.prefix();
+        w.port_guid = a.dgid.guid();
+        w.shared = {kDefaultPKey};
+        w.addressed = a;
+        w.report.address = a.name;
+        w.listed = true;
+        ports_.push_back(std::move(w));
+    }
+    progress(fmt::format("scan of {} port(s) named by address", ports_.size()));
+    for (std::size_t i = 0; i < ports_.size(); ++i) {
+        walk(i);
+    }
+}
+
 MadAddress Scan::dm_address(const PortWork& port) const {
     MadAddress to;
+    if (port.addressed) {
+        to.dgid = port.addressed->dgid;
+        to.sgid_index = port.addressed->sgid_index;
+        const auto it = std::find_if(attrs_.pkeys.begin(), attrs_.pkeys.end(), [](PKey k) {
+            return pkey_base(k) == pkey_base(kDefaultPKey);
+        });
+        to.pkey_index =
+            it == attrs_.pkeys.end() ? 0 : static_cast<std::uint16_t>(it - attrs_.pkeys.begin());
+        return to;
+    }
     to.dlid = port.lid;
     to.sl = port.sl;
     const auto it = std::find(attrs_.pkeys.begin(), attrs_.pkeys.end(), port.shared.front());
@@ -880,7 +940,8 @@ void Scan::walk(std::size_t index) {
     PortWork& port = ports_[index];
     port.report.gid = Gid::from_parts(port.gid_prefix, port.port_guid);
     port.report.shared_pkeys = port.shared;
-    if (options_.topspin_class_port_info && (port.port_guid >> 40) == kTopspinOui) {
+    if (options_.topspin_class_port_info && !port.addressed &&
+        (port.port_guid >> 40) == kTopspinOui) {
         // srp_daemon tells Topspin IOUs where to send traps before it walks them.
         wire::ClassPortInfo cpi;
         cpi.trap_lid = attrs_.lid;
@@ -1030,12 +1091,12 @@ void Scan::dm_done(std::size_t index) {
     // Drop services never filled in (their block failed) so that nothing is invented.
     for (auto& ioc : port.report.iocs) {
         if (!ioc.error.empty()) {
-            problem(port, fmt::format("{} (GUID 0x{:016x}) slot {}: {}", lid_name(port.lid),
+            problem(port, fmt::format("{} (GUID 0x{:016x}) slot {}: {}", port_label(port),
                                       port.port_guid, ioc.slot, ioc.error));
         }
     }
     if (!port.report.error.empty()) {
-        problem(port, fmt::format("{} (GUID 0x{:016x}): {}", lid_name(port.lid), port.port_guid,
+        problem(port, fmt::format("{} (GUID 0x{:016x}): {}", port_label(port), port.port_guid,
                                   port.report.error));
     }
 }
@@ -1064,7 +1125,7 @@ void Scan::build_targets() {
                                     fmt::format(
                                         "{} slot {} service {} '{}': the id_ext is not 1-16 hex "
                                         "digits; skipped",
-                                        lid_name(port.lid), ioc.slot, s, entry.name.display()));
+                                        port_label(port), ioc.slot, s, entry.name.display()));
                         }
                         continue;
                     }
@@ -1083,6 +1144,9 @@ void Scan::build_targets() {
                     t.device_id = ioc.profile.device_id;
                     t.ioc_id = ioc.profile.id_string.display();
                     t.service_name = entry.name.display();
+                    if (port.addressed) {
+                        t.rdma = port.addressed->login;
+                    }
                     report_.targets.push_back(std::move(t));
                 }
             }
@@ -1292,6 +1356,22 @@ std::unique_ptr<ScanOperation> ScanOperation::start(mad::MadEndpoint& endpoint,
     return op;
 }
 
+std::unique_ptr<ScanOperation> ScanOperation::start(mad::MadEndpoint& endpoint,
+                                                    DiscoveryOptions options, DiscoveryCache* cache,
+                                                    std::vector<AddressedPort> ports, Done done) {
+    std::unique_ptr<ScanOperation> op(new ScanOperation());
+    ScanOperation* self = op.get();
+    op->scan_ = std::make_unique<Scan>(
+        endpoint, std::move(options), cache, std::nullopt,
+        [self, done = std::move(done)](Result<DiscoveryReport> result) {
+            self->finished_ = true;
+            done(std::move(result));
+        },
+        std::move(ports));
+    op->scan_->start();
+    return op;
+}
+
 void ScanOperation::cancel(const std::string& why) {
     if (!finished_) {
         scan_->cancel(why);
@@ -1322,6 +1402,13 @@ Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOpti
 
 Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
                                  const PortSelection& ports, DiscoveryCache* cache) {
+    return run_scan(endpoint, [&](ScanOperation::Done done) {
+        return ScanOperation::start(endpoint, options, cache, ports, std::move(done));
+    });
+}
+
+Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
+                                 const std::vector<AddressedPort>& ports, DiscoveryCache* cache) {
     return run_scan(endpoint, [&](ScanOperation::Done done) {
         return ScanOperation::start(endpoint, options, cache, ports, std::move(done));
     });

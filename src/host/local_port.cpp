@@ -82,12 +82,25 @@ Result<std::vector<PKey>> read_pkeys(const Sysfs& sysfs, const std::string& dir)
     return pkeys;
 }
 
-Unexpected roce_refused(const LocalPort& p) {
+Unexpected wrong_link_layer(const LocalPort& p) {
+    const std::string name = port_name(p.attributes.ca_name, p.attributes.port_num);
+    if (p.attributes.link_layer == model::LinkLayer::ethernet) {
+        return fail(Errc::unsupported,
+                    fmt::format("port {} is a RoCE port (link layer Ethernet): it has no subnet "
+                                "administrator and takes no LID-routed Device Management MADs; "
+                                "choose an InfiniBand port, or name RoCE targets by address "
+                                "(--target)",
+                                name));
+    }
     return fail(Errc::unsupported,
-                fmt::format("port {} is a RoCE port (link layer Ethernet): it has no subnet "
-                            "administrator and takes no LID-routed Device Management MADs; "
-                            "choose an InfiniBand port",
-                            port_name(p.attributes.ca_name, p.attributes.port_num)));
+                fmt::format("port {} is an InfiniBand port: targets named by address are "
+                            "reached through a RoCE port; InfiniBand targets are found through "
+                            "the subnet administrator (leave out --target)",
+                            name));
+}
+
+const char* link_layer_word(model::LinkLayer layer) {
+    return layer == model::LinkLayer::ethernet ? "RoCE" : "InfiniBand";
 }
 
 Result<UmadDevice> umad_for(const std::vector<UmadDevice>& devices, std::string_view ca,
@@ -300,6 +313,48 @@ Result<std::vector<UmadDevice>> umad_devices(const Sysfs& sysfs) {
     return out;
 }
 
+Result<std::vector<model::GidEntry>> read_gid_table(const Sysfs& sysfs, std::string_view ca,
+                                                    unsigned port) {
+    const std::string dir = port_dir(ca, port);
+    auto names = sysfs.list(dir + "/gids");
+    if (!names) {
+        return port_error(names.error());
+    }
+    std::vector<model::GidEntry> out;
+    for (const auto& name : *names) {
+        unsigned index = 0;
+        const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), index);
+        if (ec != std::errc() || ptr != name.data() + name.size()) {
+            continue;
+        }
+        const std::string file = fmt::format("{}/gids/{}", dir, name);
+        auto text = sysfs.read(file);
+        if (!text) {
+            continue;  // an entry being changed; the next read sees it
+        }
+        auto gid = Gid::parse(*text);
+        if (!gid) {
+            return bad_content(sysfs, file, *text);
+        }
+        if (*gid == Gid{}) {
+            continue;
+        }
+        model::GidEntry e;
+        e.index = index;
+        e.gid = *gid;
+        if (auto type = sysfs.read(fmt::format("{}/gid_attrs/types/{}", dir, name))) {
+            e.roce_v2 = *type == "RoCE v2";
+        }
+        if (auto ndev = sysfs.read(fmt::format("{}/gid_attrs/ndevs/{}", dir, name))) {
+            e.netdev = *ndev;
+        }
+        out.push_back(std::move(e));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const model::GidEntry& x, const model::GidEntry& y) { return x.index < y.index; });
+    return out;
+}
+
 Result<PortRequest> parse_port_option(std::string_view text) {
     auto selector = model::parse_port_selector(text);
     if (!selector) {
@@ -330,8 +385,8 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
         if (!p) {
             return Unexpected(p.error());
         }
-        if (p->attributes.link_layer == model::LinkLayer::ethernet) {
-            return roce_refused(*p);
+        if (p->attributes.link_layer != request.link_layer) {
+            return wrong_link_layer(*p);
         }
         auto umad = umad_for(*umads, ca, port, sysfs);
         if (!umad) {
@@ -377,9 +432,9 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
         return chosen(request.ca_name, request.port, "as given");
     }
 
-    // Rank every InfiniBand port: ACTIVE, then LinkUp, then not Disabled.
+    // Rank every port of the wanted link layer: ACTIVE, then LinkUp, then not Disabled.
     std::optional<LocalPort> best[3];
-    std::vector<std::string> roce;
+    std::vector<std::string> other;
     std::vector<std::string> unusable;
     for (const auto& ca : candidates) {
         auto ports = device_ports(sysfs, ca);
@@ -392,8 +447,8 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
                 return Unexpected(p.error());
             }
             const auto& a = p->attributes;
-            if (a.link_layer != model::LinkLayer::infiniband) {
-                roce.push_back(port_name(ca, n));
+            if (a.link_layer != request.link_layer) {
+                other.push_back(port_name(ca, n));
                 continue;
             }
             int rank = -1;
@@ -411,10 +466,12 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
             }
         }
     }
-    constexpr const char* kReasons[] = {
-        "the first ACTIVE InfiniBand port",
-        "no port is ACTIVE; the first InfiniBand port with link up",
-        ("no port is ACTIVE or has link up; the first InfiniBand port that is not disabled")};
+    const char* kind = link_layer_word(request.link_layer);
+    const std::string reasons[] = {
+        fmt::format("the first ACTIVE {} port", kind),
+        fmt::format("no port is ACTIVE; the first {} port with link up", kind),
+        fmt::format("no port is ACTIVE or has link up; the first {} port that is not disabled",
+                    kind)};
     for (std::size_t rank = 0; rank < 3; ++rank) {
         if (best[rank]) {
             const auto& a = best[rank]->attributes;
@@ -422,19 +479,26 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
             if (!umad) {
                 return Unexpected(umad.error());
             }
-            return SelectedPort{std::move(*best[rank]), std::move(*umad), kReasons[rank]};
+            return SelectedPort{std::move(*best[rank]), std::move(*umad), reasons[rank]};
         }
     }
     const std::string where = request.ca_name.empty() ? std::string("this host")
                                                       : fmt::format("device {}", request.ca_name);
-    if (!roce.empty() && unusable.empty()) {
+    if (!other.empty() && unusable.empty()) {
+        if (request.link_layer == model::LinkLayer::ethernet) {
+            return fail(Errc::unsupported,
+                        fmt::format("{} has no RoCE ports (only InfiniBand: {}); targets named "
+                                    "by address are reached through a RoCE port",
+                                    where, joined(other)));
+        }
         return fail(Errc::unsupported,
                     fmt::format("{} has only RoCE ports (link layer Ethernet: {}); SRP discovery "
-                                "with SA and Device Management MADs needs an InfiniBand port",
-                                where, joined(roce)));
+                                "with SA and Device Management MADs needs an InfiniBand port; "
+                                "name RoCE targets by address (--target)",
+                                where, joined(other)));
     }
     if (!unusable.empty()) {
-        return fail(Errc::port_state, fmt::format("every InfiniBand port of {} is disabled: {}",
+        return fail(Errc::port_state, fmt::format("every {} port of {} is disabled: {}", kind,
                                                   where, joined(unusable)));
     }
     return fail(Errc::not_found, fmt::format("{} has no ports", where));

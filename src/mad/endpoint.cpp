@@ -36,4 +36,14 @@ std::uint64_t wire_segments(std::uint8_t mgmt_class, std::size_t length) {
     return (length - kSaHeader + kSaSegmentData - 1) / kSaSegmentData;
 }
 
+Result<std::vector<model::GidEntry>> MadEndpoint::gid_table() {
+    auto attrs = port_attributes();
+    if (!attrs) {
+        return Unexpected(attrs.error());
+    }
+    model::GidEntry e;
+    e.gid = Gid::from_parts(attrs->gid_prefix, attrs->port_guid);
+    return std::vector<model::GidEntry>{e};
+}
+
 }  // namespace srpadm::mad

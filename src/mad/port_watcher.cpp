@@ -92,8 +92,10 @@ void PortWatcher::poll() {
 }
 
 bool port_usable(const model::PortAttributes& port) {
-    return port.link_layer != model::LinkLayer::ethernet &&
-           port.state == model::PortState::active && port.lid != 0 && port.sm_lid != 0;
+    if (port.link_layer == model::LinkLayer::ethernet) {
+        return port.state == model::PortState::active;  // RoCE: no LIDs, no SM
+    }
+    return port.state == model::PortState::active && port.lid != 0 && port.sm_lid != 0;
 }
 
 namespace {

@@ -42,7 +42,11 @@ login::LoginSpec login_spec(const Target& target, const LoginPolicy& policy) {
     login::LoginSpec spec;
     spec.id_ext = target.id_ext;
     spec.ioc_guid = target.ioc_guid;
-    spec.ib = login::IbCmAddress{target.dgid, target.pkey, target.service_id};
+    if (target.rdma) {
+        spec.rdma = target.rdma;
+    } else {
+        spec.ib = login::IbCmAddress{target.dgid, target.pkey, target.service_id};
+    }
     login::SrpDaemonSuffix suffix;
     suffix.io_class = target.io_class;
     switch (policy.initiator_ext) {

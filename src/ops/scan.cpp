@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <srpadm/mad/port_watcher.hpp>
@@ -15,14 +17,51 @@ void say(const std::function<void(const std::string&)>& to, const std::string& l
     }
 }
 
+std::string gid_kind(const model::TargetAddress& a) {
+    if (a.family == model::TargetAddress::Family::ipv4) {
+        return "IPv4";
+    }
+    return a.link_local() ? "link-local IPv6" : "IPv6";
+}
+
 }  // namespace
+
+Result<std::vector<discovery::AddressedPort>> resolve_addressed(
+    const std::vector<model::TargetAddress>& addresses, const std::vector<model::GidEntry>& table,
+    std::uint16_t default_port, const std::string& port_name) {
+    std::vector<discovery::AddressedPort> out;
+    for (const auto& a : addresses) {
+        const Gid dgid = a.gid();
+        const auto source = model::choose_source_gid(table, dgid);
+        if (!source) {
+            return fail(Errc::unsupported,
+                        fmt::format("target {}: port {} has no {} address to reach it from (its "
+                                    "GID table lists the addresses of its network device)",
+                                    a.with_port(default_port), port_name, gid_kind(a)));
+        }
+        discovery::AddressedPort p;
+        p.dgid = dgid;
+        p.sgid_index = static_cast<std::uint8_t>(source->index);
+        p.login = model::rdma_cm_address(a, *source, table, default_port);
+        p.name = p.login.dest;
+        if (std::none_of(out.begin(), out.end(),
+                         [&](const discovery::AddressedPort& o) { return o == p; })) {
+            out.push_back(std::move(p));
+        }
+    }
+    return out;
+}
 
 Result<PortScan> scan_once(Session& session, const ScanRequest& request) {
     auto ports = session.ports();
     if (!ports) {
         return Unexpected(ports.error());
     }
-    auto opened = (*ports)->open(request.port);
+    PortChoice choice = request.port;
+    if (!request.addresses.empty()) {
+        choice.port.link_layer = model::LinkLayer::ethernet;
+    }
+    auto opened = (*ports)->open(choice);
     if (!opened) {
         return Unexpected(opened.error());
     }
@@ -49,9 +88,39 @@ Result<PortScan> scan_once(Session& session, const ScanRequest& request) {
         }
     }
     std::optional<Result<discovery::DiscoveryReport>> found;
-    auto scan = discovery::ScanOperation::start(
-        ep, request.options, nullptr,
-        [&found](Result<discovery::DiscoveryReport> r) { found = std::move(r); });
+    const auto on_done = [&found](Result<discovery::DiscoveryReport> r) { found = std::move(r); };
+    std::unique_ptr<discovery::ScanOperation> scan;
+    if (request.addresses.empty()) {
+        scan = discovery::ScanOperation::start(ep, request.options, nullptr, on_done);
+    } else {
+        auto attrs = ep.port_attributes();
+        if (!attrs) {
+            return Unexpected(attrs.error());
+        }
+        const std::string name = fmt::format("{}:{}", attrs->ca_name, attrs->port_num);
+        if (attrs->link_layer != model::LinkLayer::ethernet) {
+            return fail(Errc::unsupported,
+                        fmt::format("port {} is not a RoCE port: targets named by address are "
+                                    "reached through a RoCE port; InfiniBand targets are found "
+                                    "through the subnet administrator (leave out --target)",
+                                    name));
+        }
+        auto table = ep.gid_table();
+        if (!table) {
+            return Unexpected(table.error());
+        }
+        auto addressed = resolve_addressed(request.addresses, *table, request.rdma_cm_port, name);
+        if (!addressed) {
+            return Unexpected(addressed.error());
+        }
+        for (const auto& a : *addressed) {
+            say(request.options.progress,
+                fmt::format("{}: Device Management MADs to GID {} from GID index {}", a.name,
+                            a.dgid.colon_groups(), a.sgid_index));
+        }
+        scan = discovery::ScanOperation::start(ep, request.options, nullptr, std::move(*addressed),
+                                               on_done);
+    }
     session.on_interrupt([&scan](const std::string& why) { scan->cancel(why); });
     if (session.interrupting_signal() != 0) {
         scan->cancel(session.interrupt_reason());

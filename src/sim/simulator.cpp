@@ -183,11 +183,21 @@ void SimFabric::submit(SimEndpoint& from, const mad::MadRequest& request) {
           });
 }
 
+std::optional<PortRef> SimFabric::destination(const mad::MadAddress& to) const {
+    if (to.dlid == 0 && to.dgid) {
+        if (to.dgid->prefix() != fabric_.subnet_prefix) {
+            return std::nullopt;
+        }
+        return fabric_.by_port_guid(to.dgid->guid());
+    }
+    return fabric_.by_lid(to.dlid);
+}
+
 std::optional<Bytes> SimFabric::answer(PortRef from, const mad::MadRequest& request,
                                        const wire::MadHeader& header,
                                        const std::vector<const FaultRule*>& faults) {
     const Port& src = fabric_.port(from);
-    const auto dest_ref = fabric_.by_lid(request.to.dlid);
+    const auto dest_ref = destination(request.to);
     if (src.state != model::PortState::active || !dest_ref) {
         return std::nullopt;  // unroutable: nothing comes back
     }
@@ -264,8 +274,11 @@ void SimFabric::respond(std::uint64_t endpoint, const mad::MadRequest& request,
     Delivery d;
     d.endpoint = endpoint;
     d.mgmt_class = mgmt_class;
-    const auto dest = fabric_.by_lid(request.to.dlid);
+    const auto dest = destination(request.to);
     d.response.slid = dest ? fabric_.port(*dest).lid : request.to.dlid;
+    if (request.to.dgid) {
+        d.response.sgid = request.to.dgid;  // the answer comes back with a GRH
+    }
     d.response.sqpn = mad::kGsiQpn;
     d.response.pkey_index = request.to.pkey_index;
     d.response.mad = std::move(mad);

@@ -235,6 +235,11 @@ Result<model::PortAttributes> UmadEndpoint::port_attributes() {
     return std::move(port->attributes);
 }
 
+Result<std::vector<model::GidEntry>> UmadEndpoint::gid_table() {
+    const auto& a = selected_.port.attributes;
+    return host::read_gid_table(sysfs_, a.ca_name, a.port_num);
+}
+
 Result<void> UmadEndpoint::write(int agent, const mad::MadAddress& to,
                                  std::span<const std::uint8_t> mad, int timeout_ms) {
     std::vector<std::uint8_t> buf(umad_size() + mad.size(), 0);
@@ -245,6 +250,7 @@ Result<void> UmadEndpoint::write(int agent, const mad::MadAddress& to,
     if (to.dgid) {
         ib_mad_addr_t* addr = umad_get_mad_addr(umad);
         addr->grh_present = 1;
+        addr->gid_index = to.sgid_index;
         std::memcpy(addr->gid, to.dgid->raw.data(), sizeof(addr->gid));
         addr->hop_limit = kDefaultHopLimit;
     }

@@ -193,6 +193,23 @@ TEST(SelectPort, RoCEPortsAreRefusedAsUnsupported) {
     expect_error(only, Errc::unsupported, "only RoCE ports (link layer Ethernet: rocep1s0f0:1)");
 }
 
+TEST(SelectPort, TargetsByAddressTakeRoCEPortsOnly) {
+    PortRequest roce;
+    roce.link_layer = model::LinkLayer::ethernet;
+    auto first = select_port(Sysfs(fixture("host")), roce);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(first->port.attributes.ca_name, "mlx5_2");
+    EXPECT_EQ(first->reason, "the first ACTIVE RoCE port");
+    roce.ca_name = "mlx5_10";
+    roce.port = 1;
+    expect_error(select_port(Sysfs(fixture("host")), roce), Errc::unsupported,
+                 "port mlx5_10:1 is an InfiniBand port: targets named by address are reached "
+                 "through a RoCE port");
+    roce.port = 0;
+    expect_error(select_port(Sysfs(fixture("host")), roce), Errc::unsupported,
+                 "device mlx5_10 has no RoCE ports (only InfiniBand: mlx5_10:1, mlx5_10:2)");
+}
+
 TEST(SelectPort, NoDevicesAtAll) {
     const testing::FixtureCopy tree("roce-only");
     tree.remove("class/infiniband_mad");

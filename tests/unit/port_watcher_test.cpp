@@ -300,11 +300,18 @@ TEST(WaitUntilUsable, StopsWhenAsked) {
     EXPECT_LT(loop.now() - runtime::TimePoint{}, std::chrono::seconds(3));
 }
 
-TEST(WaitUntilUsable, RoCEPortsAreNeverUsable) {
+TEST(WaitUntilUsable, RoCEPortsNeedNoLidOrSm) {
     model::PortAttributes roce = active_port();
     roce.link_layer = model::LinkLayer::ethernet;
+    roce.lid = 0;
+    roce.sm_lid = 0;
+    EXPECT_TRUE(port_usable(roce));
+    roce.state = model::PortState::down;
     EXPECT_FALSE(port_usable(roce));
-    EXPECT_TRUE(port_usable(active_port()));
+    model::PortAttributes ib = active_port();
+    EXPECT_TRUE(port_usable(ib));
+    ib.sm_lid = 0;
+    EXPECT_FALSE(port_usable(ib));
 }
 
 }  // namespace

@@ -68,7 +68,8 @@ struct IocReport {
 
 // One port with IsDeviceManagementSupported, and what its DM agent said.
 struct DmPortReport {
-    Lid lid = 0;
+    Lid lid = 0;                     // 0 for a port named by address
+    std::string address;             // a port named by address (AddressedPort::name), else empty
     Gid gid;                         // prefix from the SA, GUID from the PathRecord
     std::vector<PKey> shared_pkeys;  // in local P_Key table order
     std::optional<wire::IoUnitInfo> iou;
@@ -100,6 +101,19 @@ struct PortSelection {
     std::vector<Gid> gids;
 
     bool empty() const { return lids.empty() && gids.empty(); }
+};
+
+// A target port named by address (RoCE: there is no subnet administrator to list ports). The
+// Device Management MADs go to its GID with a GRH, LID 0, from one local GID; its SRP services
+// become RDMA/CM targets with `login` as their address. ops::resolve_addressed() makes these
+// from what the admin wrote and the local port's GID table.
+struct AddressedPort {
+    std::string name;  // as the admin wrote it ("192.0.2.15:5555"): reports name the port so
+    Gid dgid;
+    std::uint8_t sgid_index = 0;
+    login::RdmaCmAddress login;
+
+    friend bool operator==(const AddressedPort&, const AddressedPort&) = default;
 };
 
 enum class PortOutcome : std::uint8_t {
@@ -215,6 +229,12 @@ class ScanOperation {
     static std::unique_ptr<ScanOperation> start(mad::MadEndpoint& endpoint,
                                                 DiscoveryOptions options, DiscoveryCache* cache,
                                                 PortSelection ports, Done done);
+    // Starts a scan of ports named by address only (see AddressedPort): no SA query, the DM
+    // walk of each port as in a full scan, each over RoCE or any port a GRH reaches. A port that
+    // does not answer is a problem in the report; the port's own state fails the scan as above.
+    static std::unique_ptr<ScanOperation> start(mad::MadEndpoint& endpoint,
+                                                DiscoveryOptions options, DiscoveryCache* cache,
+                                                std::vector<AddressedPort> ports, Done done);
     // Destroying an unfinished scan stops it without calling `done`; answers still in flight
     // are dropped when they come.
     ~ScanOperation();
@@ -242,5 +262,9 @@ Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOpti
 // The same for a targeted scan of `ports`.
 Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
                                  const PortSelection& ports, DiscoveryCache* cache = nullptr);
+// The same for ports named by address.
+Result<DiscoveryReport> discover(mad::MadEndpoint& endpoint, const DiscoveryOptions& options,
+                                 const std::vector<AddressedPort>& ports,
+                                 DiscoveryCache* cache = nullptr);
 
 }  // namespace srpadm::discovery

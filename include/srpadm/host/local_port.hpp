@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <srpadm/host/sysfs.hpp>
+#include <srpadm/model/address.hpp>
 #include <srpadm/model/port.hpp>
 #include <srpadm/result.hpp>
 #include <srpadm/types.hpp>
@@ -36,6 +37,14 @@ Result<std::vector<unsigned>> device_ports(const Sysfs& sysfs, std::string_view 
 // but link_layer must be there and parse; an error names the file.
 Result<LocalPort> read_local_port(const Sysfs& sysfs, std::string_view ca, unsigned port);
 
+// The port's GID table (ports/<port>/gids/<i>, gid_attrs/types/<i>, gid_attrs/ndevs/<i>), the
+// entries in use only (an unused one reads as all zeros), by index. On a RoCE port these are its
+// netdevs' addresses, RoCE v1 and v2 (kernel drivers/infiniband/core/roce_gid_mgmt.c);
+// InfiniBand ports have no gid_attrs types or ndevs that read (entries without them say v1,
+// no netdev).
+Result<std::vector<model::GidEntry>> read_gid_table(const Sysfs& sysfs, std::string_view ca,
+                                                    unsigned port);
+
 // /dev/infiniband/umad<index> and the port it serves (class/infiniband_mad/umad<N>/{ibdev,port}).
 struct UmadDevice {
     unsigned index = 0;
@@ -52,6 +61,9 @@ struct PortRequest {
     std::string umad_device;  // "/dev/infiniband/umadN" or "umadN"
     std::string ca_name;      // matched exactly: mlx5_1 is not mlx5_10
     unsigned port = 0;        // 0: pick one of the device's ports
+    // The kind of port wanted: InfiniBand for discovery through the SA, Ethernet (RoCE) for
+    // targets named by address. A port of the other kind is refused (Errc::unsupported).
+    model::LinkLayer link_layer = model::LinkLayer::infiniband;
 };
 // "DEV" or "DEV:PORT" (the --port option); usage errors name the text.
 Result<PortRequest> parse_port_option(std::string_view text);
@@ -67,12 +79,13 @@ struct SelectedPort {
 // - a umad device: the device and port sysfs maps it to;
 // - a device and a port: that port, whatever its state (discovery reports a port that is not
 //   active);
-// - a device, or nothing: the first ACTIVE InfiniBand port (devices by name, ports by
-//   number), else the first one whose physical state is LinkUp, else the first that is not
-//   Disabled.
-// A RoCE port (link layer Ethernet) is refused with Errc::unsupported: it has no subnet
-// administrator and no LID-routed Device Management MADs. Unknown devices, ports and umad
-// devices are not_found, with the names that exist.
+// - a device, or nothing: the first ACTIVE port of the link layer asked for (devices by name,
+//   ports by number), else the first one whose physical state is LinkUp, else the first that
+//   is not Disabled.
+// A port of the other link layer is refused with Errc::unsupported: a RoCE port has no subnet
+// administrator and no LID-routed Device Management MADs; an InfiniBand port has no route to a
+// target named by IP address. Unknown devices, ports and umad devices are not_found, with the
+// names that exist.
 Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request);
 
 }  // namespace srpadm::host

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include <srpadm/model/address.hpp>
 #include <srpadm/model/port.hpp>
 #include <srpadm/result.hpp>
 #include <srpadm/runtime/clock.hpp>
@@ -41,7 +42,8 @@ struct MadAddress {
     std::uint32_t qkey = kGsiQkey;
     std::uint16_t pkey_index = 0;
     std::uint8_t sl = 0;
-    std::optional<Gid> dgid;  // set to send with a GRH (RoCE, or IB across subnets)
+    std::optional<Gid> dgid;      // set to send with a GRH (RoCE, or IB across subnets)
+    std::uint8_t sgid_index = 0;  // with dgid: the local GID table entry the MAD leaves from
 
     friend bool operator==(const MadAddress&, const MadAddress&) = default;
 };
@@ -116,6 +118,10 @@ class MadEndpoint {
 
     // Reads the port's current attributes (sysfs on real hardware).
     virtual Result<model::PortAttributes> port_attributes() = 0;
+
+    // The port's GID table, the entries in use (sysfs on real hardware: on RoCE, its netdevs'
+    // addresses). By default the one GID port_attributes() gives, at index 0.
+    virtual Result<std::vector<model::GidEntry>> gid_table();
 
     // Sends `request`; `done` runs exactly once on the loop thread: with the response, with
     // MadError{timeout} at `deadline`, or with an error. A response with a non-zero status

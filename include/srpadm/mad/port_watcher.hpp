@@ -65,7 +65,8 @@ class PortWatcher {
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
-// Whether a scan can start from the port: InfiniBand, ACTIVE, with a LID and an SM LID.
+// Whether a scan can start from the port: ACTIVE, and on InfiniBand with a LID and an SM LID
+// (a RoCE port has neither: its scans go to targets named by address).
 bool port_usable(const model::PortAttributes& port);
 
 // Waits on `loop` until the port `reader` reads is usable, reading it every `interval` (a

@@ -23,6 +23,9 @@ struct Target {
     PKey pkey = 0;  // shared P_Key, membership bit as the SA returned it
     std::uint64_t service_id = 0;
     std::uint16_t io_class = 0x0100;
+    // A target found by address (RoCE): logins go through RDMA/CM to this address, and the
+    // IB/CM fields above only describe it (dgid: the GID its DM agent answered on).
+    std::optional<login::RdmaCmAddress> rdma;
 
     // Where it was found.
     Lid lid = 0;  // target port LID

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <srpadm/discovery/discovery.hpp>
+#include <srpadm/model/address.hpp>
 #include <srpadm/model/port.hpp>
 #include <srpadm/ops/mad_ports.hpp>
 #include <srpadm/ops/session.hpp>
@@ -23,6 +24,11 @@ struct ScanRequest {
     std::chrono::seconds wait_active{0};
     // What was assumed while opening the port (always worth a line on standard error).
     std::function<void(const std::string&)> note;
+    // Targets named by address (RoCE): a scan of these only, from a RoCE port (the first ACTIVE
+    // one unless `port` names one), with no SA. An address without a port logs in to
+    // `rdma_cm_port`.
+    std::vector<model::TargetAddress> addresses;
+    std::uint16_t rdma_cm_port = model::kDefaultRdmaCmPort;
 };
 
 struct PortScan {
@@ -31,7 +37,16 @@ struct PortScan {
 };
 
 // Errors: the port's (Errc::port_state, not_found, unsupported), the SA's, Errc::cancelled
-// when interrupted ("scan stopped: interrupted by SIGTERM").
+// when interrupted ("scan stopped: interrupted by SIGTERM"), an address the port has no
+// source GID for (Errc::unsupported).
 Result<PortScan> scan_once(Session& session, const ScanRequest& request);
+
+// The ports named by `addresses`, as a scan from the local port `port_name` with GID table
+// `table` reaches them: each address's GID, the local GID of the same kind it is asked from,
+// and the RDMA/CM address of its logins. An address given twice is asked once. Errors
+// (Errc::unsupported) name the address the port has no GID of the same kind for.
+Result<std::vector<discovery::AddressedPort>> resolve_addressed(
+    const std::vector<model::TargetAddress>& addresses, const std::vector<model::GidEntry>& table,
+    std::uint16_t default_port, const std::string& port_name);
 
 }  // namespace srpadm::ops

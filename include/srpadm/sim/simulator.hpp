@@ -117,6 +117,9 @@ class SimFabric {
 
     Result<void> change(const FabricEvent& event);
     ClassStats& class_stats(std::uint8_t mgmt_class);
+    // Where a request goes: by its DLID, or, with LID 0 and a GRH, by its DGID (a port of this
+    // subnet with that GUID), as a MAD to a GID travels.
+    std::optional<PortRef> destination(const mad::MadAddress& to) const;
     // `header`: the request's, decoded once when it was submitted.
     std::optional<Bytes> answer(PortRef from, const mad::MadRequest& request,
                                 const wire::MadHeader& header,

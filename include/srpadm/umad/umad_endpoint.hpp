@@ -89,6 +89,7 @@ class UmadEndpoint final : public mad::MadEndpoint {
     runtime::EventLoop& loop() override { return loop_; }
     // Reads the port's sysfs files again (a frozen snapshot under libumad2sim).
     Result<model::PortAttributes> port_attributes() override;
+    Result<std::vector<model::GidEntry>> gid_table() override;
     void send(mad::MadRequest request, runtime::TimePoint deadline, mad::MadCallback done) override;
     Result<void> send_unanswered(const mad::MadAddress& to, const mad::MadBuffer& mad) override;
     // The same with the MAD's own length (at least the 24-byte header): an answer as short as

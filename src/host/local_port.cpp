@@ -368,6 +368,19 @@ Result<PortRequest> parse_port_option(std::string_view text) {
 }
 
 Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request) {
+    if (request.link_layer == model::LinkLayer::unknown && request.umad_device.empty() &&
+        request.port == 0) {
+        // Either kind: InfiniBand first, then RoCE.
+        PortRequest ib = request;
+        ib.link_layer = model::LinkLayer::infiniband;
+        auto found = select_port(sysfs, ib);
+        if (found || found.error().code != Errc::unsupported) {
+            return found;
+        }
+        PortRequest roce = request;
+        roce.link_layer = model::LinkLayer::ethernet;
+        return select_port(sysfs, roce);
+    }
     auto umads = umad_devices(sysfs);
     if (!umads) {
         if (umads.error().code == Errc::not_found) {
@@ -385,7 +398,8 @@ Result<SelectedPort> select_port(const Sysfs& sysfs, const PortRequest& request)
         if (!p) {
             return Unexpected(p.error());
         }
-        if (p->attributes.link_layer != request.link_layer) {
+        if (request.link_layer != model::LinkLayer::unknown &&
+            p->attributes.link_layer != request.link_layer) {
             return wrong_link_layer(*p);
         }
         auto umad = umad_for(*umads, ca, port, sysfs);

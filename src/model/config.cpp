@@ -23,6 +23,7 @@ enum class KeyKind : std::uint8_t {
     service_id,
     pkey,
     dgid,
+    address,
 };
 
 enum Scope : unsigned { kDefaults = 1, kTarget = 2, kBoth = 3 };
@@ -54,6 +55,7 @@ const std::vector<ConfigKey>& config_keys() {
             {"service-id", KeyKind::service_id, kTarget, {}, {}},
             {"pkey", KeyKind::pkey, kTarget, {}, {}},
             {"dgid", KeyKind::dgid, kTarget, {}, {}},
+            {"address", KeyKind::address, kTarget, {}, {}},
         };
         for (const login::Key key : tunable_login_keys()) {
             k.push_back({option_spelling(key), KeyKind::login_option, kBoth, key, {}});
@@ -318,6 +320,15 @@ class Parser {
                 m.dgid = *gid;
                 return std::nullopt;
             }
+            case KeyKind::address: {
+                auto address = parse_target_address(value);
+                if (!address) {
+                    return bad(address.error().message +
+                               "; expected IPv4[:PORT], IPv6, [IPv6[%DEV]][:PORT] or a GID");
+                }
+                m.address = *address;
+                return std::nullopt;
+            }
         }
         return bad("unknown key");
     }
@@ -332,7 +343,7 @@ class Parser {
         if (target_.action == RuleAction::deny && has_settings) {
             problem(target_line_,
                     "a [target] section with action = deny takes only match keys "
-                    "(port, id-ext, ioc-guid, service-id, pkey, dgid): login "
+                    "(port, id-ext, ioc-guid, service-id, pkey, dgid, address): login "
                     "options, initiator-ext and timeouts apply to allowed targets");
             return;
         }
@@ -473,6 +484,10 @@ std::string render_config(const Defaults& defaults, const std::vector<Rule>& rul
         }
         if (m.pkey) {
             out += fmt::format("pkey = 0x{:04x}\n", *m.pkey);
+        }
+        if (m.address) {
+            out += fmt::format("address = {}\n",
+                               m.address->port ? m.address->with_port(0) : m.address->host());
         }
         render_settings(out, rule.options, rule.initiator_ext, rule.timeouts);
     }

@@ -202,6 +202,16 @@ bool matches(const RuleMatch& match, const Target& target, std::string_view devi
             return false;
         }
     }
+    if (match.address) {
+        if (!target.rdma) {
+            return false;
+        }
+        const auto dest = parse_target_address(target.rdma->dest);
+        if (!dest || dest->family != match.address->family || dest->bytes != match.address->bytes ||
+            (match.address->port && dest->port != match.address->port)) {
+            return false;
+        }
+    }
     return (!match.ioc_guid || *match.ioc_guid == target.ioc_guid) &&
            (!match.dgid || *match.dgid == target.dgid) &&
            (!match.service_id || *match.service_id == target.service_id) &&
@@ -216,6 +226,17 @@ Decision evaluate(const RuleSet& rules, const Target& target, std::string_view d
         }
     }
     return Decision{rules.otherwise, nullptr};
+}
+
+std::vector<TargetAddress> addresses_to_scan(const std::vector<Rule>& rules) {
+    std::vector<TargetAddress> out;
+    for (const Rule& rule : rules) {
+        if (rule.action == RuleAction::allow && rule.match.address &&
+            std::find(out.begin(), out.end(), *rule.match.address) == out.end()) {
+            out.push_back(*rule.match.address);
+        }
+    }
+    return out;
 }
 
 Result<std::vector<Rule>> parse_srp_daemon_rules(std::string_view text, std::string_view name) {

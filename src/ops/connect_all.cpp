@@ -181,7 +181,9 @@ Result<ConnectAllResult> connect_all(Session& session, const ConnectAllRequest& 
     if (!settings) {
         return Unexpected(settings.error());
     }
-    auto found = scan_once(session, request.scan);
+    ScanRequest scan_request = request.scan;
+    scan_request.configured_addresses = model::addresses_to_scan(settings->rules.rules);
+    auto found = scan_once(session, scan_request);
     if (!found) {
         return Unexpected(found.error());
     }

@@ -60,6 +60,8 @@ Result<PortScan> scan_once(Session& session, const ScanRequest& request) {
     PortChoice choice = request.port;
     if (!request.addresses.empty()) {
         choice.port.link_layer = model::LinkLayer::ethernet;
+    } else if (!request.configured_addresses.empty()) {
+        choice.port.link_layer = model::LinkLayer::unknown;
     }
     auto opened = (*ports)->open(choice);
     if (!opened) {
@@ -90,7 +92,14 @@ Result<PortScan> scan_once(Session& session, const ScanRequest& request) {
     std::optional<Result<discovery::DiscoveryReport>> found;
     const auto on_done = [&found](Result<discovery::DiscoveryReport> r) { found = std::move(r); };
     std::unique_ptr<discovery::ScanOperation> scan;
-    if (request.addresses.empty()) {
+    const std::vector<model::TargetAddress>* addresses = &request.addresses;
+    if (addresses->empty() && !request.configured_addresses.empty()) {
+        const auto attrs = ep.port_attributes();
+        if (attrs && attrs->link_layer == model::LinkLayer::ethernet) {
+            addresses = &request.configured_addresses;
+        }
+    }
+    if (addresses->empty()) {
         scan = discovery::ScanOperation::start(ep, request.options, nullptr, on_done);
     } else {
         auto attrs = ep.port_attributes();

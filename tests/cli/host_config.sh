@@ -17,7 +17,7 @@ printf '[target]\naction = deny\nqueue-size = 64\n' >"$work/bad.conf.d/a.conf"
 run config validate "$work/bad.conf"
 want="srpadm: $work/bad.conf:2: initiator-ext = sometimes: must be none, port-guid or a 64-bit hex value
 srpadm: $work/bad.conf:3: unknown section [targets]; expected [defaults] or [target]
-srpadm: $work/bad.conf.d/a.conf:1: a [target] section with action = deny takes only match keys (port, id-ext, ioc-guid, service-id, pkey, dgid): login options, initiator-ext and timeouts apply to allowed targets"
+srpadm: $work/bad.conf.d/a.conf:1: a [target] section with action = deny takes only match keys (port, id-ext, ioc-guid, service-id, pkey, dgid, address): login options, initiator-ext and timeouts apply to allowed targets"
 [ "$status" -eq 3 ] && [ "$err" = "$want" ] && [ -z "$out" ] || bad "expected status 3 and every problem" config validate bad.conf
 printf 'rules = %s\n' "$config/srp_daemon.conf" >"$work/with-rules.conf"
 expect 0 "$config/srp_daemon.conf: OK (3 rules)"$'\n'"3 rules; a target no rule matches is connected" "" \

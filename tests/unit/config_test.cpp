@@ -124,7 +124,8 @@ const std::pair<const char*, const char*> kRefusals[] = {
      "srpadm.conf:2: dgid = fe80: must be a GID: 32 hex digits, or eight ':'-separated groups"},
     {"[target]\naction = deny\nqueue-size = 64\n",
      "srpadm.conf:1: a [target] section with action = deny takes only match keys (port, id-ext, "
-     "ioc-guid, service-id, pkey, dgid): login options, initiator-ext and timeouts apply to "
+     "ioc-guid, service-id, pkey, dgid, address): login options, initiator-ext and timeouts apply "
+     "to "
      "allowed targets"},
     {"dev-loss-tmo = 10\nfast-io-fail-tmo = 20\n",
      "srpadm.conf:1: [defaults]: fast_io_fail_tmo=20 must be smaller than dev_loss_tmo=10"},
@@ -135,6 +136,9 @@ const std::pair<const char*, const char*> kRefusals[] = {
      "srpadm.conf:2: dev-loss-tmo = 1m: must be off or a number of seconds 0..2147483647 (decimal, "
      "without leading zeros)"},
     {"[target\n", "srpadm.conf:1: '[target': a section header must be [defaults] or [target]"},
+    {"[target]\naddress = storage1:5555\n",
+     "srpadm.conf:2: address = storage1:5555: 'storage1' is not an IPv4 address, an IPv6 address "
+     "or a GID; expected IPv4[:PORT], IPv6, [IPv6[%DEV]][:PORT] or a GID"},
 };
 
 TEST(ConfigParse, Errors) {
@@ -235,6 +239,46 @@ TEST(ConfigLoad, RulesFileMustExist) {
               "target; srpadm refuses)");
     fs.files["/etc/srp_daemon.conf"] = "a pkey=ffff\nd";
     EXPECT_EQ(load_srp_daemon_rules("/etc/srp_daemon.conf", fs.sources()).value().size(), 2U);
+}
+
+TEST(ConfigParse, AddressMatchesRoceTargetsAndNamesPortsToScan) {
+    const auto file = parse(
+        "[target]\naddress = 192.0.2.15\nqueue-size = 64\n"
+        "[target]\naction = deny\naddress = [fe80::1%eth0]:4000\n"
+        "[target]\naddress = 192.0.2.16:4000\n"
+        "[target]\naddress = 192.0.2.15\nid-ext = 1\n");
+    ASSERT_TRUE(file) << error_of(file);
+    ASSERT_EQ(file->targets.size(), 4U);
+    const auto& first = file->targets[0].match;
+    ASSERT_TRUE(first.address);
+    EXPECT_EQ(first.address->host(), "192.0.2.15");
+    // The allow rules' addresses, each once, in order; the deny rule's is not scanned.
+    const auto scan = addresses_to_scan(file->targets);
+    ASSERT_EQ(scan.size(), 2U);
+    EXPECT_EQ(scan[0].with_port(5555), "192.0.2.15:5555");
+    EXPECT_EQ(scan[1].with_port(5555), "192.0.2.16:4000");
+    // Matching: a target found by address, with the port when the rule names one.
+    Target roce;
+    roce.id_ext = "1";
+    roce.rdma = login::RdmaCmAddress{"192.0.2.15:5555", std::nullopt};
+    EXPECT_TRUE(matches(first, roce, "rxe0", 1));
+    roce.rdma->dest = "192.0.2.16:5555";
+    EXPECT_FALSE(matches(first, roce, "rxe0", 1));
+    EXPECT_FALSE(matches(file->targets[2].match, roce, "rxe0", 1));  // another port
+    roce.rdma->dest = "192.0.2.16:4000";
+    EXPECT_TRUE(matches(file->targets[2].match, roce, "rxe0", 1));
+    roce.rdma->dest = "[fe80::1%rxe_eth]:4000";
+    EXPECT_TRUE(matches(file->targets[1].match, roce, "rxe0", 1));  // the scope is not compared
+    // A target found through the SA never matches an address.
+    Target ib;
+    ib.id_ext = "1";
+    EXPECT_FALSE(matches(first, ib, "mlx5_0", 1));
+    // The key survives a render and parse.
+    const auto back = parse_config(render_config({}, file->targets, "x"), "y");
+    ASSERT_TRUE(back) << error_of(back);
+    for (std::size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(back->targets[i].match, file->targets[i].match) << i;
+    }
 }
 
 TEST(ConfigConvert, RulesRoundTrip) {

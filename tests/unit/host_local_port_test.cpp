@@ -210,6 +210,23 @@ TEST(SelectPort, TargetsByAddressTakeRoCEPortsOnly) {
                  "device mlx5_10 has no RoCE ports (only InfiniBand: mlx5_10:1, mlx5_10:2)");
 }
 
+TEST(SelectPort, EitherKindTakesInfiniBandFirstThenRoCE) {
+    PortRequest either;
+    either.link_layer = model::LinkLayer::unknown;
+    auto mixed = select_port(Sysfs(fixture("host")), either);
+    ASSERT_TRUE(mixed) << mixed.error().message;
+    EXPECT_EQ(mixed->port.attributes.link_layer, model::LinkLayer::infiniband);
+    auto roce = select_port(Sysfs(fixture("roce-only")), either);
+    ASSERT_TRUE(roce) << roce.error().message;
+    EXPECT_EQ(roce->port.attributes.ca_name, "rocep1s0f0");
+    EXPECT_EQ(roce->reason, "the first ACTIVE RoCE port");
+    either.ca_name = "mlx5_2";
+    either.port = 1;
+    auto given = select_port(Sysfs(fixture("host")), either);
+    ASSERT_TRUE(given) << given.error().message;
+    EXPECT_EQ(given->port.attributes.link_layer, model::LinkLayer::ethernet);
+}
+
 TEST(SelectPort, NoDevicesAtAll) {
     const testing::FixtureCopy tree("roce-only");
     tree.remove("class/infiniband_mad");

@@ -62,7 +62,8 @@ struct PortRequest {
     std::string ca_name;      // matched exactly: mlx5_1 is not mlx5_10
     unsigned port = 0;        // 0: pick one of the device's ports
     // The kind of port wanted: InfiniBand for discovery through the SA, Ethernet (RoCE) for
-    // targets named by address. A port of the other kind is refused (Errc::unsupported).
+    // targets named by address; a port of the other kind is refused (Errc::unsupported).
+    // unknown: either (the port given whatever it is; by default InfiniBand first, then RoCE).
     model::LinkLayer link_layer = model::LinkLayer::infiniband;
 };
 // "DEV" or "DEV:PORT" (the --port option); usage errors name the text.

@@ -23,6 +23,9 @@
 //   port = DEV[:PORT]          only targets found from this local port
 //   id-ext = HEX  ioc-guid = HEX  service-id = HEX  pkey = HEX  dgid = GID
 //                              what to match; a key left out matches anything
+//   address = ADDRESS[:PORT]   a RoCE target port by address (IPv4, IPv6 or GID): matches
+//                              the targets found there; on an allow rule, also a port to
+//                              scan from RoCE ports when the command line names none
 //   plus, on allow rules, any [defaults] key but default-deny and rules, overriding the
 //   defaults for the targets it allows.
 //

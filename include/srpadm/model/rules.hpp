@@ -38,6 +38,7 @@
 #include <string_view>
 #include <vector>
 
+#include <srpadm/model/address.hpp>
 #include <srpadm/model/login.hpp>
 #include <srpadm/model/port.hpp>
 #include <srpadm/model/remote_port.hpp>
@@ -55,6 +56,10 @@ struct RuleMatch {
     std::optional<Gid> dgid;
     std::optional<std::uint64_t> service_id;
     std::optional<PKey> pkey;  // compared with the membership bit, as srp_daemon does
+    // A target found by address (RoCE) with this address, and this RDMA/CM port when the rule
+    // names one; targets found through the SA never match (srpadm configuration only). On an
+    // allow rule it also names a target port to scan from RoCE ports (addresses_to_scan()).
+    std::optional<TargetAddress> address;
 
     friend bool operator==(const RuleMatch&, const RuleMatch&) = default;
 };
@@ -90,6 +95,10 @@ struct Decision {
 };
 Decision evaluate(const RuleSet& rules, const Target& target, std::string_view device,
                   unsigned port);
+
+// The addresses the allow rules name, in rule order, each once: the target ports a scan from a
+// RoCE port asks when the command line names none.
+std::vector<TargetAddress> addresses_to_scan(const std::vector<Rule>& rules);
 
 // Reads srp_daemon's rules file text; `name` (the path) prefixes every message as
 // "name:line: ...". All bad lines are reported, one per line of the error message.

@@ -29,6 +29,10 @@ struct ScanRequest {
     // `rdma_cm_port`.
     std::vector<model::TargetAddress> addresses;
     std::uint16_t rdma_cm_port = model::kDefaultRdmaCmPort;
+    // Addresses the configuration names ([target] address =), scanned when `addresses` is
+    // empty and the port turns out to be a RoCE port: with them the port may be of either
+    // kind (by default the first InfiniBand port, else the first RoCE port).
+    std::vector<model::TargetAddress> configured_addresses;
 };
 
 struct PortScan {

@@ -185,6 +185,8 @@ export_ram() {
   [ -d "$TPG/acls/$ID" ] || fail "no ACL $ID"
   [ -d "$TPG/acls/$ID/lun_0" ] || fail "ACL $ID has no LUN 0"
   [ -L "$TPG/lun/lun_0/ram0" ] || fail "LUN 0 is not ram0"
+  SERIAL_FILE=$CONFIG/target/core/rd_mcp_0/ram0/wwn/vpd_unit_serial
+  cat "$SERIAL_FILE"
 }
 
 target_status_json() {
@@ -241,7 +243,7 @@ list_json() {
   run srpadm list --format json || return 1
   fields '(.targets | length), ([.targets[].paths[]] | length), .targets[0].id_ext,
           (.targets[0].paths[0] | .transport, "\(.local_device):\(.local_port)",
-           .remote_port.state, .devices[0].block, .devices[0].vendor, .sgid)'
+           .remote_port.state, .devices[0].block, .devices[0].vendor, .devices[0].wwid, .sgid)'
   {
     read -r targets
     read -r paths
@@ -251,6 +253,7 @@ list_json() {
     read -r state
     read -r block
     read -r vendor
+    read -r wwid
     read -r SGID
   } </tmp/fields
   [ "$targets" -eq 1 ] || fail "not one target"
@@ -261,6 +264,14 @@ list_json() {
   [ "$state" = running ] || fail "remote port $state, not running"
   [ "$block" = "$DISK" ] || fail "disk $block is not $DISK"
   [ "$vendor" = LIO-ORG ] || fail "vendor $vendor is not LIO-ORG"
+  # LIO's NAA designator: NAA 6, its IEEE company ID 001405, then the first 25 hex digits of
+  # the unit serial (target_core_spc.c spc_gen_naa_6h_vendor_specific()); the initiator shows
+  # it as naa.<32 hex digits> (drivers/scsi/scsi_lib.c scsi_vpd_lun_id()).
+  read -r _ _ _ _ _ serial <"$SERIAL_FILE"
+  digits=$(echo "$serial" | tr -cd 0-9a-f | cut -c1-25)
+  echo "unit serial $serial, wwid $wwid"
+  [ -n "$digits" ] || fail "ram0 has no unit serial"
+  [ "$wwid" = "naa.6001405$digits" ] || fail "wwid $wwid is not naa.6001405$digits"
 }
 
 target_session() {
@@ -293,15 +304,20 @@ save_config() {
   run srpadm target save --output /tmp/saveconfig.json || return 1
   cp /tmp/saveconfig.json /tmp/out
   fields '([.storage_objects[] | select(.name == "ram0" and .plugin == "ramdisk")] | length),
+          ([.storage_objects[] | select(.name == "ram0") | .wwn] | join(" ")),
           ([.targets[] | select(.fabric == "srpt") | .tpgs[].node_acls[].node_wwn] | join(" ")),
           (.targets[] | select(.fabric == "srpt") | tojson)'
   {
     read -r objects
+    read -r wwn
     read -r acls
     read -r target
   } </tmp/fields
   echo "srpt target: $target"
   [ "$objects" -eq 1 ] || fail "ram0 is not among the storage objects"
+  # rtslib restores the unit serial from wwn (else it makes a new one, and the WWID changes).
+  read -r _ _ _ _ _ serial <"$SERIAL_FILE"
+  [ "$wwn" = "$serial" ] || fail "ram0's wwn '$wwn' is not its unit serial $serial"
   [ "$acls" = "ib.${ID#0x}" ] || fail "node ACLs '$acls', not ib.${ID#0x}"
 }
 

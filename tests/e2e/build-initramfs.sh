@@ -18,7 +18,12 @@ rm -rf "$staging"
 mkdir -p "$staging"/{bin,sbin,usr/bin,etc,proc,sys,dev,tmp,run,root,"lib/modules/$kver"}
 
 # busybox-static: one binary, a link per applet. `busybox --list` names busybox itself too,
-# and that link would replace the binary.
+# and that link would replace the binary. (Debian's other busybox package is linked
+# dynamically; ldd succeeds only for such a binary.)
+if ldd /bin/busybox >/dev/null 2>&1; then
+  echo "build-initramfs: /bin/busybox is not static: install busybox-static" >&2
+  exit 1
+fi
 cp /bin/busybox "$staging/bin/busybox"
 for applet in $(/bin/busybox --list); do
   if [ "$applet" != busybox ]; then

@@ -20,6 +20,10 @@ packages=(
   systemd python3 python3-prometheus-client
   # tests: real subnet manager tier (ibsim + opensm + libumad2sim) and the benchmark
   ibsim-utils libumad2sim0 opensm infiniband-diags
+  # tests: real kernel tier (tests/e2e): qemu boots Debian's kernel with Soft-RoCE; the guest's
+  # initramfs is busybox-static, packed with cpio; kmod's depmod/modprobe resolve the guest's
+  # modules; iproute2's rdma tool creates the rxe device in the guest
+  qemu-system-x86 busybox-static cpio kmod iproute2
 )
 
 as_root() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds srpadm with warnings as errors and runs every test tier through ctest:
-# unit and oracle suites, CLI tests, the ibsim tier (ibsim + OpenSM + libumad2sim.so), and from a
+# unit and oracle suites, CLI tests, the ibsim tier (ibsim + OpenSM + libumad2sim.so), the
+# real-kernel tier (Debian's kernel in qemu: Soft-RoCE, ib_srp, LIO ib_srpt), and from a
 # clang sub-build the fuzz smoke (ASan+UBSan) and the ThreadSanitizer tests (label tsan: event
 # loop, signals, BlockingPool, login workers, the umad endpoint's receive thread under ibsim),
 # then format and lint checks.

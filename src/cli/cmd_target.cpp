@@ -173,6 +173,7 @@ Result<target::ExportRequest> export_request(const TargetArgs& args) {
     r.allow = args.allow;
     r.enable = !args.no_enable;
     r.rdma_cm_port = args.rdma_cm_port;
+    r.unit_serial = target::random_unit_serial();  // LIO: a new storage object's identity
     r.ram_dir = args.ram_dir;
     return r;
 }

@@ -655,11 +655,12 @@ const std::vector<std::string_view> kNullioParams = {
     "size",      "size_mb",      "tst",       "t10_dev_id"};
 
 // LIO: TARGET_CORE_VERSION (include/target/target_core_base.h), TARGET_CORE_NAME_MAX_LEN,
-// TRANSPORT_IQN_LEN, SE_UDEV_PATH_LEN.
+// TRANSPORT_IQN_LEN, SE_UDEV_PATH_LEN, INQUIRY_VPD_SERIAL_LEN.
 constexpr std::string_view kTargetCoreVersion = "v5.0";
 constexpr std::size_t kTargetCoreNameMax = 64;
 constexpr std::size_t kTransportIqnLen = 224;
 constexpr std::size_t kUdevPathLen = 512;
+constexpr std::size_t kVpdSerialLen = 254;
 // ib_srpt.h: DEFAULT_MAX_RDMA_SIZE, MAX_SRPT_RDMA_SIZE, DEFAULT_MAX_RSP_SIZE, MIN_MAX_RSP_SIZE
 // (sizeof(struct srp_rsp) + 4), MAX_SRPT_RSP_SIZE, DEF_SRPT_SQ_SIZE, MIN_SRPT_SRQ_SIZE,
 // MAX_SRPT_SRQ_SIZE.
@@ -2113,11 +2114,45 @@ struct TargetKernelStandIn::State {
               "statistics/scsi_lu", "statistics/scsi_tgt_dev"}) {
             make_dirs(dir / group);
         }
+        put_unit_serial(path, "");
         LioDevice d;
         d.plugin = it->second.plugin;
         d.hba = hba;
         devices[child(hba, name)] = d;
         render_device(path, d);
+        return {};
+    }
+
+    // target_wwn_vpd_unit_serial_show() (target_core_configfs.c).
+    void put_unit_serial(const std::string& device, const std::string& serial) {
+        put(cfs(device + "/wwn/vpd_unit_serial"),
+            fmt::format("T10 VPD Unit Serial Number: {}\n", serial), kReadWrite);
+    }
+
+    // target_wwn_vpd_unit_serial_store(): EOVERFLOW from INQUIRY_VPD_SERIAL_LEN bytes on, EINVAL
+    // while a LUN exports the device (the initiators' multipath goes by it); the value is kept
+    // without surrounding white space (strstrip()). The firmware serial of pscsi devices
+    // (EOPNOTSUPP) is not modelled.
+    std::error_code unit_serial_store(const Comps& device, const std::string& data) {
+        LioDevice* d = device_at(device);
+        if (d == nullptr) {
+            return errno_code(EOPNOTSUPP);
+        }
+        const std::string page = data.substr(0, data.find('\0'));
+        if (page.size() >= kVpdSerialLen) {
+            return errno_code(EOVERFLOW);
+        }
+        if (d->exports != 0) {
+            return errno_code(EINVAL);
+        }
+        std::string_view serial = page;
+        while (!serial.empty() && text::is_space(serial.front())) {
+            serial.remove_prefix(1);
+        }
+        while (!serial.empty() && text::is_space(serial.back())) {
+            serial.remove_suffix(1);
+        }
+        put_unit_serial(join(device), std::string(serial));
         return {};
     }
 
@@ -2473,6 +2508,11 @@ struct TargetKernelStandIn::State {
                 }
                 if (name == "udev_path") {
                     return device_udev_path(parent, data);
+                }
+                break;
+            case Node::device_group:
+                if (parent.back() == "wwn" && name == "vpd_unit_serial") {
+                    return unit_serial_store(Comps(parent.begin(), parent.end() - 1), data);
                 }
                 break;
             case Node::hba:

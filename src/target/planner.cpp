@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <array>
+#include <random>
 #include <set>
 
 #include <fmt/format.h>
@@ -18,6 +20,7 @@ constexpr std::string_view kLioCore = "target/core";
 constexpr std::string_view kLioSrpt = "target/srpt";
 constexpr std::string_view kLioTpg = "tpgt_1";  // rtslib's name for the one TPG (tag 1)
 constexpr std::uint64_t kLioRamPage = 4096;     // target_core_rd.c: rd_pages of PAGE_SIZE
+constexpr std::size_t kLioUnitSerialLen = 254;  // target_core_base.h INQUIRY_VPD_SERIAL_LEN
 // The kernel's ib_srpt gives its TPGs only its own attributes (srp_max_rdma_size,
 // srp_max_rsp_size, srp_sq_size, use_srq), not the target core's generate_node_acls.
 constexpr std::string_view kLioNoGroups =
@@ -332,6 +335,16 @@ Result<void> check_export_input(const TargetState& state, const ExportRequest& r
         return fail(Errc::invalid_input,
                     fmt::format("LUN {}: srpadm exports LUNs 0 to 16383", *r.lun));
     }
+    // target_wwn_vpd_unit_serial_store() (target_core_configfs.c) takes fewer than
+    // INQUIRY_VPD_SERIAL_LEN (254) bytes and strips blanks around them; the VPD pages carry it
+    // as ASCII.
+    const bool printable = text::all_of(r.unit_serial, [](char c) { return c > ' ' && c < 127; });
+    if (!r.unit_serial.empty() && (r.unit_serial.size() >= kLioUnitSerialLen || !printable)) {
+        return fail(Errc::invalid_input,
+                    fmt::format("unit serial '{}': give 1-{} printable ASCII characters without "
+                                "blanks",
+                                text::printable(r.unit_serial), kLioUnitSerialLen - 1));
+    }
     return {};
 }
 
@@ -585,6 +598,11 @@ Result<Plan> plan_export(const TargetState& state, const ExportRequest& r) {
             b.write(Tree::configfs, join(sdir, "udev_path"), r.path, std::nullopt);
         }
         b.write(Tree::configfs, join(sdir, "enable"), "1", std::nullopt);
+        // After enable, as rtslib writes it; before the first LUN, which the kernel requires.
+        if (!r.unit_serial.empty()) {
+            b.write(Tree::configfs, join(sdir, "wwn/vpd_unit_serial"), r.unit_serial, std::nullopt);
+            targetcli += fmt::format(" wwn={}", r.unit_serial);
+        }
         b.equivalent(targetcli);
     }
 
@@ -1131,6 +1149,27 @@ Result<Plan> plan_unexport(const TargetState& state, const UnexportRequest& r) {
         }
     }
     return b.take();
+}
+
+std::string random_unit_serial() {
+    std::random_device random;
+    std::array<std::uint8_t, 16> b{};
+    for (std::size_t i = 0; i < b.size(); i += 4) {
+        const std::uint32_t word = random();
+        for (std::size_t k = 0; k < 4; ++k) {
+            b.at(i + k) = static_cast<std::uint8_t>(word >> (8 * k));
+        }
+    }
+    b[6] = static_cast<std::uint8_t>((b[6] & 0x0fU) | 0x40U);  // version 4 (RFC 4122 4.4)
+    b[8] = static_cast<std::uint8_t>((b[8] & 0x3fU) | 0x80U);  // variant 10
+    std::string out;
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out += '-';
+        }
+        out += fmt::format("{:02x}", b.at(i));
+    }
+    return out;
 }
 
 }  // namespace srpadm::target

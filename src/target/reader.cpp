@@ -255,6 +255,15 @@ std::vector<Device> lio_devices(const host::Sysfs& configfs) {
             if (const auto udev = configfs.read(join(dir, "udev_path"))) {
                 d.path = std::string(text::trim_blanks(*udev));
             }
+            // target_core_configfs.c target_wwn_vpd_unit_serial_show():
+            // "T10 VPD Unit Serial Number: %s\n" (rtslib reads what follows the first ':').
+            if (const auto serial = configfs.read(join(dir, "wwn/vpd_unit_serial"))) {
+                const auto colon = serial->find(':');
+                if (colon != std::string::npos) {
+                    d.unit_serial =
+                        std::string(text::trim_blanks(std::string_view(*serial).substr(colon + 1)));
+                }
+            }
             const std::string info = configfs.read(join(dir, "info")).value_or("");
             // target_core_rd.c rd_show_configfs_dev_params(): "PAGES/PAGE_SIZE: %u*%lu",
             // "nullio: %d"; target_core_file.c fd_show_configfs_dev_params(): "  Size: %llu",

@@ -398,7 +398,10 @@ std::string so_path(const SoKey& key) {
 // less exists, attributes, plugin, buffered_mode and alua_tpgs becomes the constructor's
 // arguments; rtslib/tcm.py): block: dev, readonly (BlockStorageObject); fileio: dev and size,
 // which a file needs (FileIOStorageObject._configure); ramdisk: size in bytes and nullio when
-// set (RDMCPStorageObject). nullopt when rtslib could not create it from what srpadm knows.
+// set (RDMCPStorageObject); each with wwn, its unit serial (StorageObject._configure() writes it
+// to wwn/vpd_unit_serial, a new random one when there is none, so that without it the disk's
+// identifiers change at every restore). nullopt when rtslib could not create it from what
+// srpadm knows.
 std::optional<json> storage_object(const Device& d, const std::string& plugin,
                                    std::vector<std::string>& warnings) {
     const std::string what = fmt::format("storage object {}/{}", d.handler, d.name);
@@ -434,6 +437,9 @@ std::optional<json> storage_object(const Device& d, const std::string& plugin,
             "the file is kept)",
             what, plugin.empty() ? "these" : plugin));
         return std::nullopt;
+    }
+    if (!d.unit_serial.empty()) {
+        so["wwn"] = d.unit_serial;
     }
     return so;
 }

@@ -39,8 +39,12 @@ expect 0 "targetcli /backstores/ramdisk create name=ram0 size=10737418240" "" \
     bad "the dry run shows no mkdir of the port" target export --dry-run
 [ "$before" = "$(cd "$work/lio" && find . | sort)" ] || bad "the dry run changed the tree" target export
 bin=$sim
-expect 0 "applied to LIO ib_srpt (13 step(s))" "" \
+expect 0 "applied to LIO ib_srpt (14 step(s))" "" \
     target export --ram 10G --allow "$ini" --port mlx5_0:1 "${R[@]}"
+# A new storage object gets a random unit serial, from which LIO makes the disk's WWID.
+serial=$(cat "$work/lio/config/target/core/rd_mcp_0/ram0/wwn/vpd_unit_serial")
+[[ "$serial" =~ ^"T10 VPD Unit Serial Number: "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$ ]] ||
+    bad "no unit serial: '$serial'" target export
 expect 0 "" "" target-host login --port mlx5_0:1 "${R[@]}" "$ini"
 bin=$real
 expect 0 "session $ini (ACL $ini)" "" target status "${R[@]}"

@@ -837,6 +837,34 @@ TEST_F(LioTree, StorageObjectsAsTheBackendsConfigureThem) {
     EXPECT_EQ(cfs_write(acl + "/lun_3/write_protect", "x"), err(EINVAL));
 }
 
+// target_wwn_vpd_unit_serial_show() and _store() (target_core_configfs.c): white space around
+// the value is dropped, INQUIRY_VPD_SERIAL_LEN (254) bytes overflow, and an exported device keeps
+// the serial it has.
+TEST_F(LioTree, UnitSerialAsTargetCoreTakesIt) {
+    ASSERT_EQ(cfs_mkdir("target/core/rd_mcp_0"), std::error_code{});
+    const std::string rd = "target/core/rd_mcp_0/ram0";
+    const std::string serial = rd + "/wwn/vpd_unit_serial";
+    ASSERT_EQ(cfs_mkdir(rd), std::error_code{});
+    EXPECT_EQ(configfs().list(rd + "/wwn").value(), (std::vector<std::string>{"vpd_unit_serial"}));
+    EXPECT_EQ(cfs(serial), "T10 VPD Unit Serial Number: ");
+    EXPECT_EQ(cfs_write(serial, " 6b0d1f5e-2c4a\n"), std::error_code{});
+    EXPECT_EQ(cfs(serial), "T10 VPD Unit Serial Number: 6b0d1f5e-2c4a");
+    EXPECT_EQ(cfs_write(serial, std::string(254, 'a')), err(EOVERFLOW));
+    EXPECT_EQ(cfs_write(serial, std::string(253, 'a')), std::error_code{});
+    EXPECT_EQ(cfs(serial), "T10 VPD Unit Serial Number: " + std::string(253, 'a'));
+
+    ASSERT_EQ(cfs_write(rd + "/control", "rd_pages=256"), std::error_code{});
+    ASSERT_EQ(cfs_write(rd + "/enable", "1"), std::error_code{});
+    EXPECT_EQ(cfs_write(serial, "enabled"), std::error_code{});
+    port_and_tpg();
+    ASSERT_EQ(cfs_mkdir(tpg_ + "/lun/lun_0"), std::error_code{});
+    ASSERT_EQ(cfs_link(rd, tpg_ + "/lun/lun_0/ram0"), std::error_code{});
+    EXPECT_EQ(cfs_write(serial, "exported"), err(EINVAL));
+    EXPECT_EQ(cfs(serial), "T10 VPD Unit Serial Number: enabled");
+    ASSERT_EQ(kernel().unlink(Tree::configfs, tpg_ + "/lun/lun_0/ram0"), std::error_code{});
+    EXPECT_EQ(cfs_write(serial, "unexported"), std::error_code{});
+}
+
 TEST_F(LioTree, AttributesAsConfigfsTreatsThem) {
     port_and_tpg();
     ASSERT_EQ(cfs_mkdir("target/core/rd_mcp_0"), std::error_code{});

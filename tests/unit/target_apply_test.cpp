@@ -141,6 +141,28 @@ TEST(TargetApplyOnStandIn, DetectsEachFlavourAndSaysWhatToLoad) {
     EXPECT_NE(no_configfs.error().message.find("mount -t configfs"), std::string::npos);
 }
 
+// The unit serial reaches the storage object through the stand-in, is read back, and cannot be
+// changed while a LUN exports the device (target_wwn_vpd_unit_serial_store()).
+TEST(TargetApplyOnStandIn, LioStorageObjectKeepsItsUnitSerial) {
+    TargetHost host(Flavour::lio);
+    const std::string serial = "6b0d1f5e-2c4a-4f3b-9e8d-7a6c5b4e3d2f";
+    host.apply([&](const TargetState& s) {
+        ExportRequest r;
+        r.backing = Backing::ram;
+        r.size = 64ULL << 20;
+        r.allow = {std::string(kInitiator)};
+        r.unit_serial = serial;
+        return plan_export(s, r);
+    });
+    const TargetState s = host.state();
+    ASSERT_EQ(s.devices.size(), 1U);
+    EXPECT_EQ(s.devices[0].unit_serial, serial);
+    const std::string attribute = "target/core/rd_mcp_0/ram0/wwn/vpd_unit_serial";
+    EXPECT_EQ(host.kernel().write(host::Tree::configfs, attribute, "other\n"),
+              std::make_error_code(std::errc::invalid_argument));
+    EXPECT_EQ(host.state().devices[0].unit_serial, serial);
+}
+
 TEST(TargetApplyOnStandIn, LioFromNothingToASessionAndBack) {
     TargetHost host(Flavour::lio);
     host.apply([](const TargetState& s) {

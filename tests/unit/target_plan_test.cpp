@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include <srpadm/target/apply.hpp>
 #include <srpadm/target/names.hpp>
 #include <srpadm/target/planner.hpp>
+#include <srpadm/text.hpp>
 
 namespace srpadm::target {
 namespace {
@@ -56,7 +58,7 @@ TargetState configured_lio() {
     TargetState s = fresh_lio();
     s.srpt_dir_missing = false;
     s.rdma_cm_port = 5555;
-    s.devices.push_back({"ram0", "rd_mcp_0", Backing::ram, "", 1ULL << 30, false, true});
+    s.devices.push_back({"ram0", "rd_mcp_0", Backing::ram, "", 1ULL << 30, false, true, ""});
     TargetPort& p = s.ports[0];
     p.configured = true;
     p.tpg = "tpgt_1";
@@ -80,7 +82,7 @@ TargetState fresh_scst() {
 
 TargetState configured_scst() {
     TargetState s = fresh_scst();
-    s.devices.push_back({"disk1", "vdisk_blockio", Backing::block, "/dev/sdb", 0, false, true});
+    s.devices.push_back({"disk1", "vdisk_blockio", Backing::block, "/dev/sdb", 0, false, true, ""});
     TargetPort& p = s.ports[0];
     p.enabled = true;
     p.groups.push_back(
@@ -225,6 +227,77 @@ TEST(TargetPlan, LioExportOfARamDiskOnAFreshTarget) {
     auto plan = plan_export(fresh_lio(), r);
     ASSERT_TRUE(plan) << plan.error().message;
     expect_golden("lio_export_ram", *plan);
+}
+
+// Found on the real kernel (tests/e2e): without a unit serial LIO reports no VPD pages, so the
+// initiator's disk has no WWID. A new storage object gets the serial after enable and before its
+// first LUN (the kernel refuses it while the device is exported); a reused one keeps its own.
+TEST(TargetPlan, LioExportGivesANewStorageObjectItsUnitSerial) {
+    const std::string serial = "6b0d1f5e-2c4a-4f3b-9e8d-7a6c5b4e3d2f";
+    ExportRequest r;
+    r.backing = Backing::ram;
+    r.size = 1ULL << 30;
+    r.name = "ram1";
+    r.unit_serial = serial;
+    auto plan = plan_export(configured_lio(), r);
+    ASSERT_TRUE(plan) << plan.error().message;
+    std::optional<std::size_t> enable;
+    std::optional<std::size_t> written;
+    std::optional<std::size_t> first_lun;
+    for (std::size_t i = 0; i < plan->steps.size(); ++i) {
+        const Action& a = plan->steps[i].action;
+        if (a.path == "target/core/rd_mcp_1/ram1/enable") {
+            enable = i;
+        } else if (a.path == "target/core/rd_mcp_1/ram1/wwn/vpd_unit_serial") {
+            written = i;
+            EXPECT_EQ(a.op, Op::write);
+            EXPECT_EQ(a.data, serial);
+            EXPECT_FALSE(plan->steps[i].undo);  // goes with the storage object's rmdir
+        } else if (a.op == Op::symlink && !first_lun) {
+            first_lun = i;
+        }
+    }
+    ASSERT_TRUE(enable && written && first_lun) << describe(*plan);
+    EXPECT_LT(*enable, *written);
+    EXPECT_LT(*written, *first_lun);
+    ASSERT_FALSE(plan->equivalent.empty());
+    EXPECT_EQ(plan->equivalent[0],
+              "targetcli /backstores/ramdisk create name=ram1 size=1073741824 wwn=" + serial);
+
+    // ram0 exists: exporting it again on another port writes no serial.
+    r.name = "ram0";
+    r.ports = {"rxe0"};
+    plan = plan_export(configured_lio(), r);
+    ASSERT_TRUE(plan) << plan.error().message;
+    for (const Step& step : plan->steps) {
+        EXPECT_EQ(step.action.path.find("vpd_unit_serial"), std::string::npos) << describe(*plan);
+    }
+
+    // What target_wwn_vpd_unit_serial_store() would refuse or strip is refused here.
+    for (const std::string& bad : {std::string(254, 'a'), std::string("a b"), std::string("a\n")}) {
+        r.unit_serial = bad;
+        expect_error(plan_export(configured_lio(), r), Errc::invalid_input, "unit serial");
+    }
+    r.unit_serial = std::string(253, 'a');
+    EXPECT_TRUE(plan_export(configured_lio(), r));
+}
+
+TEST(TargetPlan, RandomUnitSerialsAreVersion4Uuids) {
+    const std::string a = random_unit_serial();
+    const std::string b = random_unit_serial();
+    EXPECT_NE(a, b);
+    for (const std::string& u : {a, b}) {
+        ASSERT_EQ(u.size(), 36U) << u;
+        for (std::size_t i = 0; i < u.size(); ++i) {
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                EXPECT_EQ(u[i], '-') << u;
+            } else {
+                EXPECT_TRUE(text::is_hex_digit(u[i]) && !(u[i] >= 'A' && u[i] <= 'F')) << u;
+            }
+        }
+        EXPECT_EQ(u[14], '4') << u;
+        EXPECT_NE(std::string_view("89ab").find(u[19]), std::string_view::npos) << u;
+    }
 }
 
 TEST(TargetPlan, LioExportMapsTheNewLunIntoEveryAcl) {

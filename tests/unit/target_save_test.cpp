@@ -287,6 +287,26 @@ TEST(TargetSave, LioSaveconfigWithoutAFile) {
         (json{{"dev", "/srv/lio/img"}, {"name", "img"}, {"plugin", "fileio"}, {"size", kGiB}}));
 }
 
+// rtslib restores a storage object with the unit serial saved as its wwn, and without one makes
+// a new random one (rtslib/tcm.py StorageObject._configure()): the disk's WWID would change at
+// every boot.
+TEST(TargetSave, LioSaveconfigKeepsTheUnitSerial) {
+    TargetState s;
+    s.devices = {device("ram0", "rd_mcp_0", Backing::ram, "", kGiB),
+                 device("ram1", "rd_mcp_1", Backing::ram, "", kGiB)};
+    s.devices[0].unit_serial = "6b0d1f5e-2c4a-4f3b-9e8d-7a6c5b4e3d2f";
+    std::vector<std::string> warnings;
+    const auto saved = lio_saveconfig(s, std::nullopt, warnings);
+    ASSERT_TRUE(saved) << saved.error().message;
+    const json doc = json::parse(*saved);
+    ASSERT_EQ(doc["storage_objects"].size(), 2U);
+    EXPECT_EQ(doc["storage_objects"][0], (json{{"name", "ram0"},
+                                               {"plugin", "ramdisk"},
+                                               {"size", kGiB},
+                                               {"wwn", "6b0d1f5e-2c4a-4f3b-9e8d-7a6c5b4e3d2f"}}));
+    EXPECT_FALSE(doc["storage_objects"][1].contains("wwn"));
+}
+
 TEST(TargetSave, LioSaveconfigFileSizeFromTheFileOrAWarning) {
     TargetState s;
     s.devices = {device("img", "fileio_0", Backing::file, "/srv/lio/img", 0)};
@@ -474,9 +494,13 @@ TEST(TargetSave, LioSaveconfigReadByRtslib) {
         GTEST_SKIP() << "python3-rtslib-fb is not installed";
     }
     std::vector<std::string> warnings;
-    const auto merged =
-        lio_saveconfig(lio_state(), golden("target_save_lio_existing.json"), warnings);
+    TargetState state = lio_state();
+    for (Device& d : state.devices) {  // each storage object's wwn through its constructor too
+        d.unit_serial = "6b0d1f5e-2c4a-4f3b-9e8d-7a6c5b4e3d2f";
+    }
+    const auto merged = lio_saveconfig(state, golden("target_save_lio_existing.json"), warnings);
     ASSERT_TRUE(merged);
+    ASSERT_NE(merged->find("\"wwn\": \"6b0d1f5e-2c4a-4f3b-9e8d-7a6c5b4e3d2f\""), std::string::npos);
     const std::string file = ::testing::TempDir() + "target_save_saveconfig.json";
     const std::string out = ::testing::TempDir() + "target_save_rtslib.out";
     {

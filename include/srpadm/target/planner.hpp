@@ -49,7 +49,17 @@ struct ExportRequest {
     bool enable = true;
     std::optional<std::uint16_t> rdma_cm_port;
     std::string ram_dir = "/dev/shm";  // SCST backs a RAM disk with a file here
+    // LIO: the T10 unit serial a new storage object gets (wwn/vpd_unit_serial, before its first
+    // LUN: the kernel refuses it while the device is exported). LIO derives the disk's VPD
+    // identifiers from it (its NAA WWID, which dm-multipath goes by) and reports no VPD pages
+    // without one. "" sets none; the command line gives a new random_unit_serial(), as rtslib
+    // does (rtslib/tcm.py StorageObject._configure(): generate_wwn('unit_serial')).
+    std::string unit_serial;
 };
+
+// A random UUID (version 4) in its usual text form, as rtslib makes unit serials
+// (rtslib/utils.py generate_wwn(): str(uuid.uuid4())).
+std::string random_unit_serial();
 
 struct UnexportRequest {
     std::string device;  // a device name

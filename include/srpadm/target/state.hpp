@@ -52,6 +52,10 @@ struct Device {
     std::uint64_t size = 0;  // bytes, 0 when unknown
     bool read_only = false;  // the device as a whole (SCST read_only, LIO iblock readonly)
     bool enabled = true;     // LIO: the storage object's enable (a disabled one cannot be a LUN)
+    // LIO: the T10 unit serial (wwn/vpd_unit_serial), "" when none is set. Without one LIO
+    // reports no VPD pages, so initiators see the disk without a WWID (target_core_spc.c
+    // spc_emulate_evpd_00(), spc_emulate_evpd_83()).
+    std::string unit_serial;
 };
 
 struct Lun {

@@ -418,6 +418,10 @@ json render_connect_all_json(const ops::ConnectAllResult& result, bool dry_run) 
             {"timeouts", timeouts},
             {"timeouts_error", o.timeouts_error.empty() ? json(nullptr) : json(o.timeouts_error)},
         });
+        if (t.rdma) {
+            targets.back()["rdma_cm"] = {{"dest", t.rdma->dest},
+                                         {"src", t.rdma->src ? json(*t.rdma->src) : json(nullptr)}};
+        }
     }
     return {{"schema", "srpadm.connect-all/1"},
             {"dry_run", dry_run},

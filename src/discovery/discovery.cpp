@@ -134,8 +134,9 @@ struct PortWork {
     std::optional<PortOutcome> outcome;
     std::string why;
     std::size_t alias_of = kNone;  // the same port as that entry (given by LID and by GID)
-    // A port named by address: no LID, MADs to its GID.
+    // A port named by address: no LID, MADs to its GID (routes[route]).
     std::optional<AddressedPort> addressed;
+    std::size_t route = 0;
 };
 
 // How reports name a port: its LID, or the address it was named by.
@@ -897,14 +898,15 @@ void Scan::build_scanned() {
 void Scan::start_addressed() {
     std::vector<Gid> seen;
     for (const AddressedPort& a : *addressed_) {
-        if (std::find(seen.begin(), seen.end(), a.dgid) != seen.end()) {
+        if (a.routes.empty() ||
+            std::find(seen.begin(), seen.end(), a.routes.front().dgid) != seen.end()) {
             continue;  // the same port named twice
         }
-        seen.push_back(a.dgid);
+        seen.push_back(a.routes.front().dgid);
         PortWork w;
         w.order = ports_.size();
-        w.gid_prefix = a.dgid.prefix();
-        w.port_guid = a.dgid.guid();
+        w.gid_prefix = a.routes.front().dgid.prefix();
+        w.port_guid = a.routes.front().dgid.guid();
         w.shared = {kDefaultPKey};
         w.addressed = a;
         w.report.address = a.name;
@@ -920,8 +922,9 @@ void Scan::start_addressed() {
 MadAddress Scan::dm_address(const PortWork& port) const {
     MadAddress to;
     if (port.addressed) {
-        to.dgid = port.addressed->dgid;
-        to.sgid_index = port.addressed->sgid_index;
+        const GidRoute& route = port.addressed->routes[port.route];
+        to.dgid = route.dgid;
+        to.sgid_index = route.sgid_index;
         const auto it = std::find_if(attrs_.pkeys.begin(), attrs_.pkeys.end(), [](PKey k) {
             return pkey_base(k) == pkey_base(kDefaultPKey);
         });
@@ -973,6 +976,19 @@ void Scan::query_io_unit(std::size_t index) {
             p.dm_failed = true;
             dm_done(index);
         };
+        if (!result && result.error().code == Errc::timeout && p.addressed &&
+            p.route + 1 < p.addressed->routes.size()) {
+            // No answer at this GID: the port's next one.
+            const Gid& next = p.addressed->routes[++p.route].dgid;
+            progress(fmt::format("{}: no answer at GID {}; asking GID {}", port_label(p),
+                                 p.addressed->routes[p.route - 1].dgid.colon_groups(),
+                                 next.colon_groups()));
+            p.gid_prefix = next.prefix();
+            p.port_guid = next.guid();
+            p.report.gid = next;
+            query_io_unit(index);
+            return;
+        }
         if (!result) {
             fail(describe(result.error(), wire::mgmt_class::device_mgmt, attempts()));
             return;

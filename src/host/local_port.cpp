@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -353,6 +355,49 @@ Result<std::vector<model::GidEntry>> read_gid_table(const Sysfs& sysfs, std::str
     std::sort(out.begin(), out.end(),
               [](const model::GidEntry& x, const model::GidEntry& y) { return x.index < y.index; });
     return out;
+}
+
+std::optional<model::MacAddress> arp_lookup(std::string_view table,
+                                            const model::TargetAddress& address,
+                                            std::string_view netdev) {
+    // "IP address  HW type  Flags  HW address  Mask  Device" after a header line
+    // (net/ipv4/arp.c, arp_format_neigh_entry()); flags 0x2 (ATF_COM) marks a complete entry.
+    const std::string ip = address.host();
+    std::istringstream lines{std::string(table)};
+    std::string line;
+    std::getline(lines, line);  // the header
+    while (std::getline(lines, line)) {
+        std::istringstream fields(line);
+        std::string addr;
+        std::string type;
+        std::string flags;
+        std::string mac;
+        std::string mask;
+        std::string dev;
+        if (!(fields >> addr >> type >> flags >> mac >> mask >> dev) || addr != ip ||
+            dev != netdev) {
+            continue;
+        }
+        const auto value = parse_sysfs_number(flags);
+        if (value && (*value & 0x2) != 0) {
+            return model::parse_mac(mac);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<model::MacAddress> neighbour_mac(const model::TargetAddress& address,
+                                               const std::string& netdev) {
+    if (address.family != model::TargetAddress::Family::ipv4) {
+        return std::nullopt;
+    }
+    std::ifstream in("/proc/net/arp");
+    if (!in) {
+        return std::nullopt;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return arp_lookup(text.str(), address, netdev);
 }
 
 Result<PortRequest> parse_port_option(std::string_view text) {

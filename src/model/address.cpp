@@ -267,4 +267,36 @@ login::RdmaCmAddress rdma_cm_address(const TargetAddress& target, const GidEntry
     return out;
 }
 
+std::optional<MacAddress> parse_mac(std::string_view text) {
+    MacAddress mac{};
+    if (text.size() != 17) {
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < mac.size(); ++i) {
+        const std::string_view pair = text.substr(i * 3, 2);
+        unsigned v = 0;
+        const auto [ptr, ec] = std::from_chars(pair.data(), pair.data() + 2, v, 16);
+        if (ec != std::errc() || ptr != pair.data() + 2 || (i < 5 && text[i * 3 + 2] != ':')) {
+            return std::nullopt;
+        }
+        mac[i] = static_cast<std::uint8_t>(v);
+    }
+    return mac;
+}
+
+Gid link_local_gid(const MacAddress& mac) {
+    Gid g;
+    g.raw[0] = 0xfe;
+    g.raw[1] = 0x80;
+    g.raw[8] = static_cast<std::uint8_t>(mac[0] ^ 0x02);  // the universal/local bit
+    g.raw[9] = mac[1];
+    g.raw[10] = mac[2];
+    g.raw[11] = 0xff;
+    g.raw[12] = 0xfe;
+    g.raw[13] = mac[3];
+    g.raw[14] = mac[4];
+    g.raw[15] = mac[5];
+    return g;
+}
+
 }  // namespace srpadm::model

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <srpadm/host/local_port.hpp>
 #include <srpadm/mad/port_watcher.hpp>
 #include <srpadm/ops/scan.hpp>
 
@@ -24,11 +25,41 @@ std::string gid_kind(const model::TargetAddress& a) {
     return a.link_local() ? "link-local IPv6" : "IPv6";
 }
 
+bool is_link_local(const Gid& g) {
+    return g.raw[0] == 0xfe && (g.raw[1] & 0xc0) == 0x80;
+}
+
+// The link-local GID of an on-link target named by another address: this port's own for one
+// of its own addresses, else the one the neighbour's MAC gives; nullopt when not known.
+std::optional<Gid> on_link_gid(const model::TargetAddress& a, const model::GidEntry& source,
+                               const std::vector<model::GidEntry>& table,
+                               const NeighbourLookup& neighbours) {
+    if (a.link_local()) {
+        return std::nullopt;  // already the link-local GID
+    }
+    const Gid dgid = a.gid();
+    const bool own = std::any_of(table.begin(), table.end(), [&](const model::GidEntry& e) {
+        return e.gid == dgid && e.netdev == source.netdev;
+    });
+    if (own) {
+        const auto ll = std::find_if(table.begin(), table.end(), [&](const model::GidEntry& e) {
+            return e.netdev == source.netdev && is_link_local(e.gid);
+        });
+        return ll == table.end() ? std::nullopt : std::optional<Gid>(ll->gid);
+    }
+    if (neighbours) {
+        if (const auto mac = neighbours(a, source.netdev)) {
+            return model::link_local_gid(*mac);
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::vector<discovery::AddressedPort>> resolve_addressed(
     const std::vector<model::TargetAddress>& addresses, const std::vector<model::GidEntry>& table,
-    std::uint16_t default_port, const std::string& port_name) {
+    std::uint16_t default_port, const std::string& port_name, const NeighbourLookup& neighbours) {
     std::vector<discovery::AddressedPort> out;
     for (const auto& a : addresses) {
         const Gid dgid = a.gid();
@@ -40,10 +71,15 @@ Result<std::vector<discovery::AddressedPort>> resolve_addressed(
                                     a.with_port(default_port), port_name, gid_kind(a)));
         }
         discovery::AddressedPort p;
-        p.dgid = dgid;
-        p.sgid_index = static_cast<std::uint8_t>(source->index);
         p.login = model::rdma_cm_address(a, *source, table, default_port);
         p.name = p.login.dest;
+        if (const auto ll = on_link_gid(a, *source, table, neighbours)) {
+            if (const auto ll_source = model::choose_source_gid(table, *ll)) {
+                p.routes.push_back(
+                    discovery::GidRoute{*ll, static_cast<std::uint8_t>(ll_source->index)});
+            }
+        }
+        p.routes.push_back(discovery::GidRoute{dgid, static_cast<std::uint8_t>(source->index)});
         if (std::none_of(out.begin(), out.end(),
                          [&](const discovery::AddressedPort& o) { return o == p; })) {
             out.push_back(std::move(p));
@@ -118,14 +154,17 @@ Result<PortScan> scan_once(Session& session, const ScanRequest& request) {
         if (!table) {
             return Unexpected(table.error());
         }
-        auto addressed = resolve_addressed(request.addresses, *table, request.rdma_cm_port, name);
+        auto addressed =
+            resolve_addressed(*addresses, *table, request.rdma_cm_port, name, host::neighbour_mac);
         if (!addressed) {
             return Unexpected(addressed.error());
         }
         for (const auto& a : *addressed) {
-            say(request.options.progress,
-                fmt::format("{}: Device Management MADs to GID {} from GID index {}", a.name,
-                            a.dgid.colon_groups(), a.sgid_index));
+            for (const auto& r : a.routes) {
+                say(request.options.progress,
+                    fmt::format("{}: Device Management MADs to GID {} from GID index {}", a.name,
+                                r.dgid.colon_groups(), r.sgid_index));
+            }
         }
         scan = discovery::ScanOperation::start(ep, request.options, nullptr, std::move(*addressed),
                                                on_done);

@@ -207,11 +207,77 @@ target_status_json() {
   [ "$CM_PORT" -gt 0 ] || fail "no RDMA/CM port"
 }
 
-# ---- c. login and I/O --------------------------------------------------------------------
+# ---- c. discovery over RoCE ----------------------------------------------------------------
 
-connect_rdma_cm() {
-  run srpadm connect --port "$PORT" --dest "$ADDR:$CM_PORT" \
-    --id-ext "$SERVICE_GUID" --ioc-guid "$SERVICE_GUID" || return 1
+# discover_at ADDRESS: srpadm discover --target ADDRESS finds ib_srpt's one SRP target, with
+# the RDMA/CM login line to ADDRESS_IN_LINE.
+discover_at() {
+  run srpadm -v discover --port "$PORT" --target "$1" --format json || return 1
+  fields '(.targets | length), .targets[0].id_ext, .targets[0].ioc_guid,
+          .targets[0].service_name, .targets[0].add_target, .stats.sa_requests,
+          .stats.dm_requests, (.problems | length)'
+  {
+    read -r targets
+    read -r id_ext
+    read -r ioc_guid
+    read -r service
+    read -r line
+    read -r sa
+    read -r dm
+    read -r problems
+  } </tmp/fields
+  echo "found: $line ($service); SA MADs $sa, DM MADs $dm"
+  [ "$targets" -eq 1 ] || fail "not one target"
+  [ "$problems" -eq 0 ] || fail "problems reported"
+  [ "$sa" -eq 0 ] || fail "SA MADs sent on RoCE"
+  # ib_srpt names its service SRP.T10:<service GUID> and its IOC by the same GUID
+  # (drivers/infiniband/ulp/srpt/ib_srpt.c srpt_get_svc_entries(), srpt_get_ioc()).
+  [ "$(echo "$id_ext" | tr A-F a-f)" = "$SERVICE_GUID" ] || fail "id_ext $id_ext"
+  [ "$ioc_guid" = "0x$SERVICE_GUID" ] || fail "ioc_guid $ioc_guid"
+  [ "$line" = "id_ext=$id_ext,ioc_guid=$SERVICE_GUID,dest=$2" ] || fail "login line $line"
+}
+
+discover_ipv4() {
+  discover_at "$ADDR" "$ADDR:$CM_PORT"
+}
+
+# The port's link-local GID (gids/0, from the MAC) as an IPv6 address; the login line gets the
+# netdev as its scope.
+discover_link_local() {
+  ll=$(cat /sys/class/infiniband/rxe0/ports/1/gids/0)
+  discover_at "$ll" "[fe80::5054:ff:fe12:3456%dummy0]:$CM_PORT"
+}
+
+add_target_lines() {
+  run srpadm discover --port "$PORT" --target "$ADDR" --format add-target || return 1
+  [ "$(cat /tmp/out)" = "id_ext=$SERVICE_GUID,ioc_guid=$SERVICE_GUID,dest=$ADDR:$CM_PORT" ] ||
+    grep -qi "^id_ext=$SERVICE_GUID,ioc_guid=$SERVICE_GUID,dest=$ADDR:$CM_PORT\$" /tmp/out ||
+    fail "not the one add_target line"
+}
+
+# ---- d. login and I/O --------------------------------------------------------------------
+
+connect_all() {
+  run srpadm connect-all --port "$PORT" --target "$ADDR" --config none --format json || return 1
+  fields '[.targets[] | .state, .add_target, .rdma_cm.dest] | join(" ")'
+  read -r outcome </tmp/fields
+  echo "outcome: $outcome"
+  [ "$outcome" = "connected id_ext=$SERVICE_GUID,ioc_guid=$SERVICE_GUID,dest=$ADDR:$CM_PORT $ADDR:$CM_PORT" ] ||
+    fail "not one target connected by RDMA/CM to $ADDR:$CM_PORT"
+  wait_for_disk
+}
+
+connect_all_again() {
+  run srpadm connect-all --port "$PORT" --target "$ADDR" --config none --format json || return 1
+  fields '[.targets[].state] | join(" ")'
+  read -r states </tmp/fields
+  echo "states: $states"
+  [ "$states" = already-connected ] || fail "not 'already-connected' alone: $states"
+  [ "$(srp_hosts | wc -w)" -eq 1 ] || fail "a second SCSI host: $(srp_hosts)"
+}
+
+# One ib_srp SCSI host and, once sd has attached it, one LIO disk of 32 MiB (DISK).
+wait_for_disk() {
   hosts=$(srp_hosts)
   echo "ib_srp SCSI hosts: $hosts"
   [ "$(echo "$hosts" | wc -w)" -eq 1 ] || fail "not one ib_srp SCSI host"
@@ -230,6 +296,12 @@ connect_rdma_cm() {
   [ "$(cat "/sys/block/$DISK/size")" -eq 65536 ] || fail "$DISK is not 32 MiB"
 }
 
+connect_rdma_cm() {
+  run srpadm connect --port "$PORT" --dest "$ADDR:$CM_PORT" \
+    --id-ext "$SERVICE_GUID" --ioc-guid "$SERVICE_GUID" || return 1
+  wait_for_disk
+}
+
 disk_io() {
   run dd if=/dev/urandom of=/tmp/pattern bs=64k count=16 || return 1
   run dd if=/tmp/pattern of="/dev/$DISK" bs=64k seek=8 oflag=direct || return 1
@@ -237,7 +309,7 @@ disk_io() {
   run cmp /tmp/pattern /tmp/readback || fail "read back differs from what was written"
 }
 
-# ---- d. both sides agree on the session ---------------------------------------------------
+# ---- e. both sides agree on the session ---------------------------------------------------
 
 list_json() {
   run srpadm list --format json || return 1
@@ -298,7 +370,7 @@ list_text() {
   grep -q "rxe0:1 .*running .*RDMA/CM .*$DISK" /tmp/out || fail "no running path with $DISK"
 }
 
-# ---- e. save -------------------------------------------------------------------------------
+# ---- f. save -------------------------------------------------------------------------------
 
 save_config() {
   run srpadm target save --output /tmp/saveconfig.json || return 1
@@ -321,7 +393,7 @@ save_config() {
   [ "$acls" = "ib.${ID#0x}" ] || fail "node ACLs '$acls', not ib.${ID#0x}"
 }
 
-# ---- f. tear down ---------------------------------------------------------------------------
+# ---- g. tear down ---------------------------------------------------------------------------
 
 disconnect_all() {
   run srpadm disconnect --all --wait 30 || return 1
@@ -353,13 +425,19 @@ step target-status-lio target_status_lio
 step target-export-dry-run export_dry_run
 step target-export export_ram
 step target-status-json target_status_json
-step connect-rdma-cm connect_rdma_cm
+step discover-ipv4 discover_ipv4
+step discover-link-local discover_link_local
+step discover-add-target add_target_lines
+step connect-all connect_all
 step disk-io disk_io
+step connect-all-again connect_all_again
 step list-json list_json
 step target-session target_session
 step list-text list_text
 step target-save save_config
 step disconnect-all disconnect_all
+step connect-rdma-cm connect_rdma_cm
+step disconnect-again disconnect_all
 step target-unexport unexport_ram
 read -r uptime _ </proc/uptime
 echo "E2E-DONE (guest uptime ${uptime} s)"

@@ -13,8 +13,7 @@ using discovery::AddressedPort;
 
 AddressedPort named(const Harness& h, std::string_view description, std::string dest) {
     AddressedPort p;
-    p.dgid = h.fabric.fabric().gid(h.port(description));
-    p.sgid_index = 0;
+    p.routes = {{h.fabric.fabric().gid(h.port(description)), 0}};
     p.login.dest = dest;
     p.name = std::move(dest);
     return p;
@@ -73,7 +72,7 @@ TEST(AddressedScan, SeveralPortsInTheOrderGivenAndOneNamedTwiceIsWalkedOnce) {
 TEST(AddressedScan, APortThatDoesNotAnswerIsAProblemNamingItsAddress) {
     Harness h{example("two-targets")};
     AddressedPort nobody;
-    nobody.dgid = Gid::from_parts(0xfe80000000000000ULL, 0x0002c903ffff0001ULL);
+    nobody.routes = {{Gid::from_parts(0xfe80000000000000ULL, 0x0002c903ffff0001ULL), 0}};
     nobody.login.dest = "192.0.2.99:5555";
     nobody.name = nobody.login.dest;
     auto r = scan(h, {nobody, named(h, "storage1 mlx5_0", "192.0.2.1:5555")});
@@ -83,6 +82,24 @@ TEST(AddressedScan, APortThatDoesNotAnswerIsAProblemNamingItsAddress) {
     EXPECT_EQ(r->problems[0],
               "192.0.2.99:5555 (GUID 0x0002c903ffff0001): IOUnitInfo: no answer (4 attempts)");
     EXPECT_FALSE(r->complete());
+}
+
+TEST(AddressedScan, APortIsAskedAtItsNextGidWhenTheFirstDoesNotAnswer) {
+    Harness h{example("two-targets")};
+    AddressedPort p = named(h, "storage1 mlx5_0", "192.0.2.1:5555");
+    const Gid answering = p.routes.front().dgid;
+    p.routes.insert(p.routes.begin(),
+                    {Gid::from_parts(0xfe80000000000000ULL, 0x0002c903ffff0001ULL), 0});
+    auto r = scan(h, {p});
+    ASSERT_TRUE(r) << r.error().message;
+    expect_targets(*r, storage1_only());
+    ASSERT_EQ(r->ports.size(), 1U);
+    EXPECT_EQ(r->ports[0].gid, answering);
+    EXPECT_TRUE(r->problems.empty());
+    // Four attempts at the first GID, then the walk at the second: IOUnitInfo, the profile and
+    // one block of entries.
+    EXPECT_EQ(r->stats.timeouts, 4U);
+    EXPECT_EQ(r->stats.dm_requests, 4U + 3U);
 }
 
 TEST(AddressedScan, ALostAnswerIsAskedAgain) {

@@ -157,7 +157,7 @@ TEST(RdmaCmAddress, DestWithPortScopeFromTheSourceAndSrcOnlyWhenNeeded) {
     EXPECT_TRUE(login::render(spec));
 }
 
-TEST(ResolveAddressed, EachAddressOnceWithItsSourceAndAnErrorNamingTheUnreachable) {
+TEST(ResolveAddressed, EachAddressOnceWithItsRoutesAndAnErrorNamingTheUnreachable) {
     const auto table = host1_rxe0();
     auto ports = ops::resolve_addressed(
         {parsed("192.168.122.1"), parsed("fe80::2"), parsed("192.168.122.1:5555")}, table, 5555,
@@ -165,10 +165,11 @@ TEST(ResolveAddressed, EachAddressOnceWithItsSourceAndAnErrorNamingTheUnreachabl
     ASSERT_TRUE(ports) << ports.error().message;
     ASSERT_EQ(ports->size(), 2U);
     EXPECT_EQ((*ports)[0].name, "192.168.122.1:5555");
-    EXPECT_EQ((*ports)[0].dgid, parsed("192.168.122.1").gid());
-    EXPECT_EQ((*ports)[0].sgid_index, 3);
+    // No neighbour table: the address's own GID only.
+    EXPECT_EQ((*ports)[0].routes,
+              (std::vector<discovery::GidRoute>{{parsed("192.168.122.1").gid(), 3}}));
     EXPECT_EQ((*ports)[1].login.dest, "[fe80::2%enp1s0]:5555");
-    EXPECT_EQ((*ports)[1].sgid_index, 1);
+    EXPECT_EQ((*ports)[1].routes, (std::vector<discovery::GidRoute>{{parsed("fe80::2").gid(), 1}}));
     std::vector<GidEntry> only_v6 = {table[1]};
     auto none = ops::resolve_addressed({parsed("192.0.2.9:4000")}, only_v6, 5555, "rxe0:1");
     ASSERT_FALSE(none);
@@ -176,6 +177,53 @@ TEST(ResolveAddressed, EachAddressOnceWithItsSourceAndAnErrorNamingTheUnreachabl
     EXPECT_EQ(none.error().message,
               "target 192.0.2.9:4000: port rxe0:1 has no IPv4 address to reach it from (its GID "
               "table lists the addresses of its network device)");
+}
+
+TEST(ResolveAddressed, OnLinkTargetsAreAskedAtTheirLinkLocalGidFirst) {
+    const auto table = host1_rxe0();
+    // A neighbour with a known MAC: its default GID, then its IPv4 GID.
+    const auto mac = parse_mac("52:54:00:12:34:56");
+    ASSERT_TRUE(mac);
+    ops::NeighbourLookup neighbours = [&](const TargetAddress& a, const std::string& netdev) {
+        EXPECT_EQ(netdev, "enp1s0");
+        return a.host() == "192.168.122.1" ? mac : std::nullopt;
+    };
+    auto ports = ops::resolve_addressed({parsed("192.168.122.1"), parsed("192.168.122.2")}, table,
+                                        5555, "rxe0:1", neighbours);
+    ASSERT_TRUE(ports) << ports.error().message;
+    ASSERT_EQ(ports->size(), 2U);
+    EXPECT_EQ((*ports)[0].routes,
+              (std::vector<discovery::GidRoute>{{gid("fe80:0000:0000:0000:5054:00ff:fe12:3456"), 1},
+                                                {parsed("192.168.122.1").gid(), 3}}));
+    EXPECT_EQ((*ports)[1].routes.size(), 1U);  // not a known neighbour
+    // One of the port's own addresses: the port's own link-local GID.
+    auto own = ops::resolve_addressed({parsed("192.168.122.76")}, table, 5555, "rxe0:1");
+    ASSERT_TRUE(own) << own.error().message;
+    EXPECT_EQ((*own)[0].routes,
+              (std::vector<discovery::GidRoute>{{gid("fe80:0000:0000:0000:5054:00ff:fe4a:0b7b"), 1},
+                                                {parsed("192.168.122.76").gid(), 3}}));
+}
+
+TEST(Neighbours, ArpTableCompleteEntriesOnTheNetdevOnly) {
+    const std::string table =
+        "IP address       HW type     Flags       HW address            Mask     Device\n"
+        "192.0.2.1        0x1         0x2         52:54:00:aa:bb:01     *        dummy0\n"
+        "192.0.2.2        0x1         0x0         00:00:00:00:00:00     *        dummy0\n"
+        "192.0.2.3        0x1         0x2         52:54:00:aa:bb:03     *        eth1\n";
+    EXPECT_EQ(host::arp_lookup(table, parsed("192.0.2.1"), "dummy0"),
+              parse_mac("52:54:00:aa:bb:01"));
+    EXPECT_EQ(host::arp_lookup(table, parsed("192.0.2.2"), "dummy0"), std::nullopt);  // incomplete
+    EXPECT_EQ(host::arp_lookup(table, parsed("192.0.2.3"), "dummy0"), std::nullopt);  // elsewhere
+    EXPECT_EQ(host::arp_lookup(table, parsed("192.0.2.9"), "dummy0"), std::nullopt);
+    EXPECT_EQ(host::arp_lookup("", parsed("192.0.2.1"), "dummy0"), std::nullopt);
+}
+
+TEST(Neighbours, MacAndTheDefaultGidItGives) {
+    EXPECT_EQ(link_local_gid(*parse_mac("52:54:00:12:34:56")),
+              gid("fe80:0000:0000:0000:5054:00ff:fe12:3456"));
+    EXPECT_EQ(parse_mac("52:54:00:12:34"), std::nullopt);
+    EXPECT_EQ(parse_mac("52-54-00-12-34-56"), std::nullopt);
+    EXPECT_EQ(parse_mac("52:54:00:12:34:5g"), std::nullopt);
 }
 
 }  // namespace

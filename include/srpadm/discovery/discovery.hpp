@@ -103,14 +103,22 @@ struct PortSelection {
     bool empty() const { return lids.empty() && gids.empty(); }
 };
 
-// A target port named by address (RoCE: there is no subnet administrator to list ports). The
-// Device Management MADs go to its GID with a GRH, LID 0, from one local GID; its SRP services
-// become RDMA/CM targets with `login` as their address. ops::resolve_addressed() makes these
-// from what the admin wrote and the local port's GID table.
-struct AddressedPort {
-    std::string name;  // as the admin wrote it ("192.0.2.15:5555"): reports name the port so
+// Where Device Management MADs to a port named by address go: its GID, from a local GID.
+struct GidRoute {
     Gid dgid;
     std::uint8_t sgid_index = 0;
+
+    friend bool operator==(const GidRoute&, const GidRoute&) = default;
+};
+
+// A target port named by address (RoCE: there is no subnet administrator to list ports). The
+// Device Management MADs go to one of its GIDs with a GRH, LID 0: the routes are tried in
+// order until one answers IOUnitInfo, and the walk goes on there. Its SRP services become
+// RDMA/CM targets with `login` as their address. ops::resolve_addressed() makes these from
+// what the admin wrote, the local port's GID table and the neighbour table.
+struct AddressedPort {
+    std::string name;              // the login's dest ("192.0.2.15:5555"): reports name the port so
+    std::vector<GidRoute> routes;  // at least one
     login::RdmaCmAddress login;
 
     friend bool operator==(const AddressedPort&, const AddressedPort&) = default;

@@ -45,6 +45,16 @@ Result<LocalPort> read_local_port(const Sysfs& sysfs, std::string_view ca, unsig
 Result<std::vector<model::GidEntry>> read_gid_table(const Sysfs& sysfs, std::string_view ca,
                                                     unsigned port);
 
+// The MAC address /proc/net/arp holds for an IPv4 `address` on `netdev` (a complete entry);
+// nullopt when there is none, for IPv6 addresses (the kernel lists IPv6 neighbours through
+// netlink only) and when the file cannot be read.
+std::optional<model::MacAddress> neighbour_mac(const model::TargetAddress& address,
+                                               const std::string& netdev);
+// The same lookup in the text of an ARP table (/proc/net/arp's format).
+std::optional<model::MacAddress> arp_lookup(std::string_view table,
+                                            const model::TargetAddress& address,
+                                            std::string_view netdev);
+
 // /dev/infiniband/umad<index> and the port it serves (class/infiniband_mad/umad<N>/{ibdev,port}).
 struct UmadDevice {
     unsigned index = 0;

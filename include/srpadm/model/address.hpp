@@ -56,6 +56,16 @@ struct TargetAddress {
 // PORT: 1-65535. Errors (Errc::invalid_input) say what is wrong; the caller names the text.
 Result<TargetAddress> parse_target_address(std::string_view text);
 
+using MacAddress = std::array<std::uint8_t, 6>;
+
+// "52:54:00:12:34:56" (as /proc/net/arp and sysfs write it); nullopt when it is not one.
+std::optional<MacAddress> parse_mac(std::string_view text);
+
+// The link-local GID a RoCE port makes from its netdev's MAC address, its default GID (the
+// modified EUI-64 interface ID: kernel drivers/infiniband/core/roce_gid_mgmt.c, make_default_gid()
+// through addrconf_ifid_eui48()).
+Gid link_local_gid(const MacAddress& mac);
+
 // One entry of a local RoCE (or InfiniBand) port's GID table.
 struct GidEntry {
     unsigned index = 0;

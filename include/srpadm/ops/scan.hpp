@@ -45,12 +45,21 @@ struct PortScan {
 // source GID for (Errc::unsupported).
 Result<PortScan> scan_once(Session& session, const ScanRequest& request);
 
+// The MAC address of an on-link neighbour with this address on this netdev, when the host
+// knows it (the kernel's neighbour table); nullopt otherwise.
+using NeighbourLookup = std::function<std::optional<model::MacAddress>(
+    const model::TargetAddress& address, const std::string& netdev)>;
+
 // The ports named by `addresses`, as a scan from the local port `port_name` with GID table
-// `table` reaches them: each address's GID, the local GID of the same kind it is asked from,
-// and the RDMA/CM address of its logins. An address given twice is asked once. Errors
+// `table` reaches them, and the RDMA/CM address of their logins. The Device Management MADs
+// go first to the port's link-local GID when it is known (the target is on-link: an address
+// of this port itself, or one `neighbours` knows the MAC of), because it is the default GID
+// every RoCE port has; then to the address's own GID (IPv4-mapped, or the IPv6 address).
+// Each from a local GID of the same kind. An address given twice is asked once. Errors
 // (Errc::unsupported) name the address the port has no GID of the same kind for.
 Result<std::vector<discovery::AddressedPort>> resolve_addressed(
     const std::vector<model::TargetAddress>& addresses, const std::vector<model::GidEntry>& table,
-    std::uint16_t default_port, const std::string& port_name);
+    std::uint16_t default_port, const std::string& port_name,
+    const NeighbourLookup& neighbours = {});
 
 }  // namespace srpadm::ops

@@ -25,6 +25,7 @@ struct DaemonArgs {
     SettingsArgs settings;
     LoginTimingArgs timing;
     unsigned rescan_interval = 3600;
+    unsigned roce_rescan_interval = 60;
     unsigned full_walk_every = 6;
     unsigned audit_interval = 300;
     unsigned retry_first = 2;
@@ -74,6 +75,9 @@ int run(const DaemonArgs& args, const Context& ctx) {
     options.retry.first = std::chrono::seconds(args.retry_first);
     options.retry.max = std::chrono::seconds(std::max(args.retry_first, args.retry_max));
     options.seed = static_cast<std::uint64_t>(::getpid());
+    options.targets = scan->addresses;
+    options.rdma_cm_port = scan->rdma_cm_port;
+    options.roce_rescan_interval = std::chrono::seconds(args.roce_rescan_interval);
     std::optional<gid_t> control_gid;
     if (!args.control_group.empty()) {
         const group* g = ::getgrnam(args.control_group.c_str());
@@ -181,10 +185,12 @@ void register_daemon(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand(
         "daemon",
         "Keep every SRP target the configuration allows connected: discover on every "
-        "InfiniBand port (or --port), log in to what is not connected, and follow traps, port "
-        "events, hot-plug and the kernel's removals. SIGHUP reloads, SIGUSR1 rescans, SIGTERM "
-        "stops.");
+        "InfiniBand port (or --port), and on RoCE ports at the targets named by address "
+        "(--target, or the configuration's address keys), log in to what is not connected, and "
+        "follow traps, port events, hot-plug and the kernel's removals. SIGHUP reloads, SIGUSR1 "
+        "rescans, SIGTERM stops.");
     add_discovery_source_options(cmd, args->source);
+    add_target_address_options(cmd, args->source);
     // --port is repeatable here: the daemon serves several ports.
     cmd->remove_option(cmd->get_option("--port"));
     cmd->remove_option(cmd->get_option("--umad-device"));
@@ -197,6 +203,11 @@ void register_daemon(CLI::App& app, Context& ctx) {
     cmd->add_option("--rescan-interval", args->rescan_interval,
                     "Seconds between periodic rescans of a port (plus or minus 10 %; 0: none); "
                     "traps carry the changes in between")
+        ->check(CLI::Range(0U, 604800U))
+        ->capture_default_str();
+    cmd->add_option("--roce-rescan-interval", args->roce_rescan_interval,
+                    "Seconds between rescans of the targets named by address on a RoCE port "
+                    "(plus or minus 10 %; 0: none): RoCE has no traps")
         ->check(CLI::Range(0U, 604800U))
         ->capture_default_str();
     cmd->add_option("--full-walk-every", args->full_walk_every,

@@ -9,8 +9,10 @@
 #include <srpadm/daemon/daemon.hpp>
 #include <srpadm/discovery/traps.hpp>
 #include <srpadm/host/host_ports.hpp>
+#include <srpadm/host/local_port.hpp>
 #include <srpadm/mad/port_watcher.hpp>
 #include <srpadm/ops/connect_all.hpp>
+#include <srpadm/ops/scan.hpp>
 
 namespace srpadm::daemon {
 
@@ -158,6 +160,7 @@ class Daemon::Port {
     PortStatus status() const;
     void append_targets(std::vector<TargetStatus>& out) const;
     bool settled() const { return !endpoint_ || !up_ || scans_ > 0; }
+    bool roce() const { return roce_; }
 
   private:
     struct Target {
@@ -199,6 +202,7 @@ class Daemon::Port {
     ScanWish pending_;
     std::optional<discovery::DiscoveryReport> report_;
     bool up_ = false;
+    bool roce_ = false;  // a RoCE port: targets by address, no SA
     bool subscribed_ = false;
     std::optional<Lid> lid_;  // as the port's last attributes said
     std::optional<Lid> sm_lid_;
@@ -248,10 +252,14 @@ void Daemon::Port::open() {
         log().info(label_, "", note);
     }
     endpoint_ = std::move(opened->endpoint);
-    traps_ = std::make_unique<discovery::TrapSubscriber>(
-        *endpoint_, [this](const discovery::TrapEvent& e) { on_trap(e); });
-    endpoint_->set_port_event_handler([this](const mad::PortEvent& e) { on_port_event(e); });
     const auto attrs = endpoint_->port_attributes();
+    roce_ = attrs && attrs->link_layer == model::LinkLayer::ethernet;
+    if (!roce_) {
+        // RoCE has no SA to send traps: its ports are scanned periodically instead.
+        traps_ = std::make_unique<discovery::TrapSubscriber>(
+            *endpoint_, [this](const discovery::TrapEvent& e) { on_trap(e); });
+    }
+    endpoint_->set_port_event_handler([this](const mad::PortEvent& e) { on_port_event(e); });
     up_ = attrs && mad::port_usable(*attrs);
     note_addresses(attrs);
     log().info(label_, "",
@@ -476,6 +484,24 @@ void Daemon::Port::start_scan() {
     options.limits.sa_interval = d_.options_.sa_pace;
     options.limits.sa_burst = d_.options_.sa_burst;
     scan_started_ = loop().now();
+    if (roce_) {
+        ++d_.counters_.scans;
+        ++counters_.scans;
+        auto table = endpoint_->gid_table();
+        auto ports = table
+                         ? ops::resolve_addressed(d_.addresses(), *table, d_.options_.rdma_cm_port,
+                                                  label_, host::neighbour_mac)
+                         : Result<std::vector<discovery::AddressedPort>>(Unexpected(table.error()));
+        if (!ports) {
+            loop().post([done = std::move(done), error = ports.error()]() mutable {
+                done(Unexpected(std::move(error)));
+            });
+            return;
+        }
+        scan_ = discovery::ScanOperation::start(*endpoint_, options, &cache_, std::move(*ports),
+                                                std::move(done));
+        return;
+    }
     if (!wish.wanted && report_) {
         ++d_.counters_.targeted_scans;
         ++counters_.targeted_scans;
@@ -552,10 +578,11 @@ void Daemon::Port::scan_done(Result<discovery::DiscoveryReport> result) {
 
 void Daemon::Port::arm_rescan() {
     next_rescan_.reset();
-    if (d_.options_.rescan_interval.count() == 0 || d_.stopping_) {
+    const auto interval = roce_ ? d_.options_.roce_rescan_interval : d_.options_.rescan_interval;
+    if (interval.count() == 0 || d_.stopping_) {
         return;
     }
-    next_rescan_ = loop().now() + jittered(d_.options_.rescan_interval, d_.rng_);
+    next_rescan_ = loop().now() + jittered(interval, d_.rng_);
     rescan_timer_ = loop().at(*next_rescan_, [this] {
         rescan_timer_ = 0;
         ++periodic_;
@@ -930,13 +957,25 @@ bool Daemon::wanted(const PortName& port) const {
         [&port](const model::PortSelector& s) { return s.matches(port.device, port.port); });
 }
 
+std::vector<model::TargetAddress> Daemon::addresses() const {
+    if (!options_.targets.empty() || !settings_) {
+        return options_.targets;
+    }
+    return model::addresses_to_scan(settings_->rules.rules);
+}
+
 // Takes the ports there are and drops the ports that went away.
 void Daemon::sync_ports() {
     if (stopping_) {
         return;
     }
     std::vector<PortName> present;
-    for (const PortName& p : platform_.ports()) {
+    std::vector<PortName> there = platform_.ports();
+    if (!addresses().empty()) {
+        const auto roce = platform_.roce_ports();
+        there.insert(there.end(), roce.begin(), roce.end());
+    }
+    for (const PortName& p : there) {
         if (wanted(p)) {
             present.push_back(p);
         }
@@ -1052,6 +1091,11 @@ Result<void> Daemon::reload() {
         port->forget_refusals();
     }
     sync_ports();
+    for (auto& [name, port] : ports_) {
+        if (port->roce()) {
+            port->scan(full_scan());  // the addresses may be others now
+        }
+    }
     reconcile_all();
     changed();
     return {};

@@ -56,6 +56,20 @@ std::vector<PortName> HostPlatform::ports() {
     return out;
 }
 
+std::vector<PortName> HostPlatform::roce_ports() {
+    std::vector<PortName> out;
+    const auto ports = host::local_ports(sysfs_);
+    if (!ports) {
+        return out;
+    }
+    for (const host::HostPort& p : *ports) {
+        if (p.link_layer == host::LinkLayer::ethernet && p.umad) {
+            out.push_back(PortName{p.device, p.port});
+        }
+    }
+    return out;
+}
+
 Result<void> HostPlatform::watch(std::function<void(const KernelEvent&)> handler) {
     host::UeventMonitorOptions options;
     options.subsystems.assign(host::kSrpUeventSubsystems.begin(), host::kSrpUeventSubsystems.end());

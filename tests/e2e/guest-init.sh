@@ -74,6 +74,11 @@ step() {
   echo "--- dmesg"
   dmesg
   echo "--- end of dmesg"
+  if [ -s "${DAEMON_LOG:-/nonexistent}" ]; then
+    echo "--- srpadm daemon log"
+    cat "$DAEMON_LOG"
+    echo "--- end of the srpadm daemon log"
+  fi
   finish
 }
 
@@ -416,6 +421,128 @@ unexport_ram() {
   grep -q "no LUNs" /tmp/out || fail "target status does not say 'no LUNs'"
 }
 
+# ---- h. the daemon -------------------------------------------------------------------------
+
+DAEMON_LOG=/tmp/daemon.log
+
+# wait_until SECONDS CMD...: runs CMD every half second until it succeeds; fails after SECONDS.
+wait_until() {
+  limit=$(($1 * 2))
+  shift
+  n=0
+  until "$@"; do
+    n=$((n + 1))
+    [ "$n" -lt "$limit" ] || return 1
+    sleep 0.5
+  done
+}
+
+# The daemon's view of the one target's path on rxe0:1, from srpadm status (its control
+# socket): PATH_STATE (connected, backing-off, ...), ATTEMPTS (logins written since it started)
+# and REMOTE (the remote port's state).
+path_status() {
+  srpadm status --format json >/tmp/status 2>/tmp/status.err || return 1
+  jq -r '[.targets[].paths[] | select(.port == "rxe0:1")][0] |
+         .state, (.daemon.attempts // 0), (.remote_port_state // "none")' \
+    /tmp/status >/tmp/fields || return 1
+  {
+    read -r PATH_STATE
+    read -r ATTEMPTS
+    read -r REMOTE
+  } </tmp/fields
+}
+
+path_is() {
+  path_status && [ "$PATH_STATE" = "$1" ] && { [ -z "${2:-}" ] || [ "$REMOTE" = "$2" ]; }
+}
+
+one_disk() {
+  [ "$(srp_hosts | wc -w)" -eq 1 ] && [ "$(lio_disks | wc -w)" -eq 1 ]
+}
+
+show_daemon() {
+  echo "daemon: path $PATH_STATE, $ATTEMPTS login(s) written, remote port $REMOTE;" \
+    "SCSI hosts: $(srp_hosts)"
+}
+
+daemon_connects() {
+  mkdir -p /run
+  # Short remote-port timeouts and retries, so that a target that stays away costs seconds.
+  echo "\$ srpadm daemon --target $ADDR ... &"
+  /usr/bin/srpadm daemon --target "$ADDR" --config none --log-level debug \
+    --fast-io-fail-tmo 4 --dev-loss-tmo 8 --reconnect-delay 2 \
+    --retry-first 2 --retry-max 4 >"$DAEMON_LOG" 2>&1 &
+  DAEMON_PID=$!
+  wait_until 40 path_is connected running || fail "the daemon did not connect the target"
+  show_daemon
+  wait_until 10 one_disk || fail "not one SCSI host with one LIO disk"
+  [ "$ATTEMPTS" -eq 1 ] || fail "$ATTEMPTS logins written, not 1"
+  DISK=$(lio_disks)
+}
+
+# The target goes away and comes back (its port disabled, then enabled): ib_srp reconnects
+# the same SCSI host, and the daemon writes no login of its own.
+daemon_target_bounce() {
+  host_before=$(srp_hosts)
+  run srpadm target disable || return 1
+  wait_until 20 path_is connected blocked ||
+    wait_until 10 path_is connected fail-fast || fail "the remote port was not blocked"
+  show_daemon
+  run srpadm target enable || return 1
+  wait_until 30 path_is connected running || fail "the path did not come back"
+  show_daemon
+  [ "$(srp_hosts)" = "$host_before" ] || fail "SCSI hosts $(srp_hosts), not $host_before"
+  [ "$ATTEMPTS" -eq 1 ] || fail "$ATTEMPTS logins written, not 1: the daemon logged in again"
+}
+
+# The LUN removed and added again: the session stays, nothing is logged in twice.
+daemon_lun_bounce() {
+  run srpadm target unexport ram0 --keep-device || return 1
+  run srpadm target export --ram 32M --name ram0 --allow "$ID" || return 1
+  sleep 3
+  path_status || fail "no status"
+  show_daemon
+  [ "$PATH_STATE" = connected ] || fail "the path is $PATH_STATE"
+  [ "$(srp_hosts | wc -w)" -eq 1 ] || fail "SCSI hosts: $(srp_hosts)"
+  [ "$ATTEMPTS" -eq 1 ] || fail "$ATTEMPTS logins written, not 1"
+}
+
+# The ACL removed: the session ends, ib_srp gives the SCSI host up after dev_loss_tmo, the
+# daemon's logins are rejected and it backs off; the ACL back, it connects without a restart.
+daemon_acl() {
+  run srpadm target deny "$ID" || return 1
+  wait_until 60 path_is backing-off || fail "the daemon is not backing off"
+  show_daemon
+  jq -r '[.targets[].paths[] | select(.port == "rxe0:1")][0].daemon.last_error' /tmp/status
+  [ -z "$(srp_hosts)" ] || fail "SCSI hosts left: $(srp_hosts)"
+  run srpadm target allow "$ID" || return 1
+  wait_until 30 path_is connected running || fail "the daemon did not connect again"
+  show_daemon
+  wait_until 10 one_disk || fail "not one SCSI host with one LIO disk"
+  DISK=$(lio_disks)
+}
+
+# The netdev under rxe0 down and up reaches the daemon as port events.
+daemon_port_events() {
+  run ip link set dummy0 down || return 1
+  wait_until 20 grep -q "the port went down" "$DAEMON_LOG" || fail "no port-down in the log"
+  run ip link set dummy0 up || return 1
+  wait_until 20 grep -q "the port is ACTIVE" "$DAEMON_LOG" || fail "no port-active in the log"
+  wait_until 40 path_is connected running || fail "the path did not come back"
+  show_daemon
+  grep -E "port event|went down|is ACTIVE" "$DAEMON_LOG"
+}
+
+daemon_stops() {
+  run kill -TERM "$DAEMON_PID" || return 1
+  wait "$DAEMON_PID"
+  rc=$?
+  echo "daemon exit status $rc"
+  [ "$rc" -eq 0 ] || fail "the daemon exited with $rc"
+  # It never logs out: the session stays.
+  [ "$(srp_hosts | wc -w)" -eq 1 ] || fail "SCSI hosts: $(srp_hosts)"
+}
+
 echo "e2e guest: kernel $(uname -r)"
 step modules load_modules
 step soft-roce soft_roce
@@ -438,6 +565,13 @@ step target-save save_config
 step disconnect-all disconnect_all
 step connect-rdma-cm connect_rdma_cm
 step disconnect-again disconnect_all
+step daemon-connects daemon_connects
+step daemon-target-bounce daemon_target_bounce
+step daemon-lun-bounce daemon_lun_bounce
+step daemon-acl-backoff daemon_acl
+step daemon-port-events daemon_port_events
+step daemon-stops daemon_stops
+step disconnect-daemons-login disconnect_all
 step target-unexport unexport_ram
 read -r uptime _ </proc/uptime
 echo "E2E-DONE (guest uptime ${uptime} s)"

@@ -1,6 +1,8 @@
 // srpadm daemon: keeps every target the configuration allows connected, driven by events.
 //
-// One process serves every InfiniBand port it is given (default all), on one event loop:
+// One process serves every InfiniBand port it is given (default all), and every RoCE port when
+// targets are named by address (RoCE has no SA: those are scanned at start, on port events and
+// periodically), on one event loop:
 //   - per port: the MAD endpoint, a trap subscription (traps 64, 65, 144, 145), the discovery
 //     cache, the last scan, and what it knows of every target it found;
 //   - reconciliation: the wanted set (discovery results through the rules and policy,
@@ -90,6 +92,8 @@ class Platform {
 
     // The InfiniBand ports there are now.
     virtual std::vector<PortName> ports() = 0;
+    // The RoCE ports there are now (served when targets are named by address).
+    virtual std::vector<PortName> roce_ports() { return {}; }
     // Starts handing kernel events to `handler`, on the loop.
     virtual Result<void> watch(std::function<void(const KernelEvent&)> handler) = 0;
     // The pid of rdma-core's srp_daemon when one serves `port`.
@@ -120,6 +124,13 @@ struct DaemonOptions {
     RetryPolicy retry;       // failed logins
     RetryPolicy scan_retry;  // scans and subscriptions that failed (SA unreachable)
     std::uint64_t seed = 1;  // for the jitter
+    // Targets on RoCE, named by address (the command line's); when empty, the address keys of
+    // the configuration's allow rules. With any, the RoCE ports are served too: no SA, no
+    // traps, a scan of these addresses at start, on port events and every
+    // roce_rescan_interval.
+    std::vector<model::TargetAddress> targets;
+    std::uint16_t rdma_cm_port = model::kDefaultRdmaCmPort;
+    std::chrono::seconds roce_rescan_interval{60};
 };
 
 enum class TargetPhase : std::uint8_t {
@@ -266,6 +277,8 @@ class Daemon {
     void on_kernel_event(const KernelEvent& event);
     void sync_ports();
     bool wanted(const PortName& port) const;
+    // The targets on RoCE: the command line's, else the configuration's address keys.
+    std::vector<model::TargetAddress> addresses() const;
     void arm_audit();
     void reconcile_all();
     bool excluded(const PortName& port, const std::string& id_ext, Guid ioc_guid);

@@ -29,6 +29,7 @@ class HostPlatform final : public Platform {
 
     // InfiniBand ports that have a umad device.
     std::vector<PortName> ports() override;
+    std::vector<PortName> roce_ports() override;
     // The uevents of kSrpUeventSubsystems through libudev (udevd's events when it runs, the
     // kernel's otherwise: host/uevent_monitor.hpp). Errc::io when no monitor can be opened
     // (no netlink socket here): the daemon then relies on its periodic audit.

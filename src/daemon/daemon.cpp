@@ -239,6 +239,7 @@ void Daemon::Port::open() {
     ops::PortChoice choice;
     choice.port.ca_name = name_.device;
     choice.port.port = name_.port;
+    choice.port.link_layer = model::LinkLayer::unknown;  // InfiniBand or RoCE, as listed
     auto opened = (*ports)->open(choice);
     if (!opened) {
         if (last_problem_ != opened.error().message) {

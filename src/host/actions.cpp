@@ -311,10 +311,12 @@ ConnectResult HostActions::confirm(const Login& pending, const HostScan& after) 
                                      add_target_error_meaning(result.error));
         return result;
     }
-    const SrpHost* found = find_login(after.hosts, r.spec, r.device, r.port);
+    // RDMA/CM: sysfs shows no address, so only a new host of the target is the write's.
+    const SrpHost* found =
+        r.spec.rdma ? nullptr : find_login(after.hosts, r.spec, r.device, r.port);
     if (found == nullptr) {
-        // RDMA/CM (no address in sysfs), or an IB/CM host the matching missed: a new host
-        // of the same target on this port is the one the write made.
+        // RDMA/CM, or an IB/CM host the matching missed: a new host of the same target on
+        // this port is the one the write made.
         for (const SrpHost* host : candidates) {
             if (pending.hosts_before.count(host->name) == 0 && !host->going_away()) {
                 found = host;

@@ -331,7 +331,17 @@ std::vector<const SrpHost*> same_target(const std::vector<SrpHost>& hosts,
 
 const SrpHost* find_login(const std::vector<SrpHost>& hosts, const login::LoginSpec& spec,
                           std::string_view device, unsigned port) {
-    if (!spec.ib || spec.rdma) {
+    if (spec.rdma) {
+        // sysfs shows no destination of an RDMA/CM login; the kernel refuses a second login
+        // with this id_ext and ioc_guid from the port (EEXIST) while this one is there.
+        for (const SrpHost* host : same_target(hosts, spec, device, port)) {
+            if (!host->going_away() && host->rdma_cm()) {
+                return host;
+            }
+        }
+        return nullptr;
+    }
+    if (!spec.ib) {
         return nullptr;
     }
     for (const SrpHost* host : same_target(hosts, spec, device, port)) {

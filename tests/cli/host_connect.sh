@@ -16,7 +16,12 @@ fresh_sysfs
 expect 0 "# $sysfs/$at"$'\n'"$tgt_b" "" connect --sysfs-root "$sysfs" --port mlx5_1:1 --dry-run "$tgt_b"
 expect 0 "$tgt_b" "" connect --sysfs-root "$sysfs" --port mlx5_1:1 --dry-run --id-ext 0002C90300E00010 \
     --ioc-guid 0002c90300e00010 --dgid fe80:0:0:0:2:c903:e0:11 --pkey ffff --service-id 0x0002c90300e00010
-expect 0 "id_ext=525400fffe123456,ioc_guid=525400fffe123456,dest=192.168.122.1:5555" "" \
+expect 0 "id_ext=525400fffe123457,ioc_guid=525400fffe123457,dest=192.168.122.1:5555" "" \
+    connect --sysfs-root "$sysfs" --port rxe0:1 --dry-run --id-ext 525400fffe123457 \
+    --ioc-guid 525400fffe123457 --dest 192.168.122.1:5555
+# An RDMA/CM host of the target on the port (host11) is the login: the kernel would refuse a
+# second one (EEXIST).
+expect 0 "already connected as host11" "" \
     connect --sysfs-root "$sysfs" --port rxe0:1 --dry-run --id-ext 525400fffe123456 \
     --ioc-guid 525400fffe123456 --dest 192.168.122.1:5555
 

@@ -80,6 +80,9 @@ if [ -z "$verbs_lib" ]; then
   echo "build-initramfs: $srpadm does not link libibverbs" >&2
   exit 1
 fi
+# The provider directory is compiled in under /usr/lib (ldd may name the library through the
+# /lib symlink of a merged /usr, which the image does not have).
+verbs_lib=$(realpath "$verbs_lib")
 providers=("$(dirname "$verbs_lib")"/libibverbs/librxe-rdmav*.so)
 if [ ! -f "${providers[0]}" ] || [ ! -f /etc/libibverbs.d/rxe.driver ]; then
   echo "build-initramfs: the rxe verbs provider is missing: install ibverbs-providers" >&2

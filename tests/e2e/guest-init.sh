@@ -473,6 +473,11 @@ daemon_connects() {
     --fast-io-fail-tmo 4 --dev-loss-tmo 8 --reconnect-delay 2 \
     --retry-first 2 --retry-max 4 >"$DAEMON_LOG" 2>&1 &
   DAEMON_PID=$!
+  # The admin's disconnect --all before is remembered (srpadm's run directory): the daemon
+  # leaves the target alone until the admin connects it or the configuration is reloaded.
+  wait_until 40 path_is taken-down || fail "the admin's disconnect was not respected"
+  show_daemon
+  run srpadm reload || return 1
   wait_until 40 path_is connected running || fail "the daemon did not connect the target"
   show_daemon
   wait_until 10 one_disk || fail "not one SCSI host with one LIO disk"

@@ -242,6 +242,24 @@ TEST(FindLogin, ExactDeviceNames) {
     EXPECT_EQ(find_login(hosts, tgt_a(), "mlx5_1", 2), nullptr);
 }
 
+TEST(FindLogin, RdmaCmLoginIsTheRdmaCmHostOfItsTargetOnThePort) {
+    const auto hosts = srp_hosts(kHost1).value().hosts;
+    login::LoginSpec roce;
+    roce.id_ext = "525400fffe123456";
+    roce.ioc_guid = 0x525400fffe123456ULL;
+    roce.rdma = login::RdmaCmAddress{"192.168.122.76:5555", std::nullopt};
+    ASSERT_NE(find_login(hosts, roce, "rxe0", 1), nullptr);
+    EXPECT_EQ(find_login(hosts, roce, "rxe0", 1)->name, "host11");
+    EXPECT_EQ(find_login(hosts, roce, "mlx5_1", 1), nullptr);  // another port
+    roce.ioc_guid = 0x525400fffe123457ULL;
+    EXPECT_EQ(find_login(hosts, roce, "rxe0", 1), nullptr);  // another target
+    // An IB/CM host of the same target is not an RDMA/CM login.
+    login::LoginSpec over_rdma = tgt_a();
+    over_rdma.ib.reset();
+    over_rdma.rdma = login::RdmaCmAddress{"192.0.2.1:5555", std::nullopt};
+    EXPECT_EQ(find_login(hosts, over_rdma, "mlx5_1", 1), nullptr);
+}
+
 TEST(FindLogin, PkeyCompared) {
     const auto hosts = srp_hosts(kHost1).value().hosts;
     auto tgt_c = ib_login("0002c90300f00010", 0x0002c90300f00010ULL, 0x0002c90300f00011ULL, 0x8001,
@@ -284,13 +302,14 @@ TEST(FindLogin, LostHostDoesNotCount) {
     EXPECT_EQ(same_target(hosts, tgt_d, "mlx5_1", 1).size(), 1U);
 }
 
-TEST(FindLogin, RdmaCmNeverMatchedByAddress) {
+TEST(FindLogin, RdmaCmMatchedWhateverTheAddress) {
+    // sysfs shows no destination: any address of the target is the one login.
     const auto hosts = srp_hosts(kHost1).value().hosts;
     login::LoginSpec spec;
     spec.id_ext = "525400fffe123456";
     spec.ioc_guid = 0x525400fffe123456ULL;
-    spec.rdma = login::RdmaCmAddress{"192.168.122.1:5555", std::nullopt};
-    EXPECT_EQ(find_login(hosts, spec, "rxe0", 1), nullptr);
+    spec.rdma = login::RdmaCmAddress{"[fe80::1%enp1s0]:4000", std::nullopt};
+    EXPECT_EQ(find_login(hosts, spec, "rxe0", 1)->name, "host11");
     EXPECT_EQ(same_target(hosts, spec, "rxe0", 1).size(), 1U);
 }
 

@@ -107,8 +107,9 @@ const SrpHost* find_host(const std::vector<SrpHost>& hosts, std::string_view nam
 // prefix match: mlx5_1 is not mlx5_10) and port, id_ext and ioc_guid; for IB/CM logins also
 // service_id, P_Key (all 16 bits) and target GID (orig_dgid preferred over dgid, which
 // changes on a CM redirect). A host that is going away (remote port lost) does not count.
-// RDMA/CM logins never match: sysfs does not show their destination, so only the kernel can
-// tell (EEXIST).
+// An RDMA/CM login matches an RDMA/CM host with its id_ext and ioc_guid on the port: sysfs
+// shows no destination (nor initiator_ext), and the kernel refuses a second such login
+// (EEXIST: drivers/infiniband/ulp/srp/ib_srp.c, srp_conn_unique()) while that host is there.
 const SrpHost* find_login(const std::vector<SrpHost>& hosts, const login::LoginSpec& spec,
                           std::string_view device, unsigned port);
 

@@ -42,32 +42,27 @@ HostPlatform::HostPlatform(runtime::EventLoop& loop, host::Sysfs sysfs)
 
 HostPlatform::~HostPlatform() = default;
 
-std::vector<PortName> HostPlatform::ports() {
+// The ports of one link layer that have a umad device.
+std::vector<PortName> HostPlatform::ports_of(host::LinkLayer layer) {
     std::vector<PortName> out;
     const auto ports = host::local_ports(sysfs_);
     if (!ports) {
         return out;
     }
     for (const host::HostPort& p : *ports) {
-        if (p.link_layer == host::LinkLayer::infiniband && p.umad) {
+        if (p.link_layer == layer && p.umad) {
             out.push_back(PortName{p.device, p.port});
         }
     }
     return out;
 }
 
+std::vector<PortName> HostPlatform::ports() {
+    return ports_of(host::LinkLayer::infiniband);
+}
+
 std::vector<PortName> HostPlatform::roce_ports() {
-    std::vector<PortName> out;
-    const auto ports = host::local_ports(sysfs_);
-    if (!ports) {
-        return out;
-    }
-    for (const host::HostPort& p : *ports) {
-        if (p.link_layer == host::LinkLayer::ethernet && p.umad) {
-            out.push_back(PortName{p.device, p.port});
-        }
-    }
-    return out;
+    return ports_of(host::LinkLayer::ethernet);
 }
 
 Result<void> HostPlatform::watch(std::function<void(const KernelEvent&)> handler) {

@@ -119,6 +119,10 @@ std::string TargetAddress::with_port(std::uint16_t default_port) const {
     return fmt::format("[{}]:{}", host(), p);
 }
 
+bool link_local(const Gid& gid) {
+    return link_local_bytes(gid.raw);
+}
+
 bool TargetAddress::link_local() const {
     return family == Family::ipv6 && link_local_bytes(bytes);
 }

@@ -25,10 +25,6 @@ std::string gid_kind(const model::TargetAddress& a) {
     return a.link_local() ? "link-local IPv6" : "IPv6";
 }
 
-bool is_link_local(const Gid& g) {
-    return g.raw[0] == 0xfe && (g.raw[1] & 0xc0) == 0x80;
-}
-
 // The link-local GID of an on-link target named by another address: this port's own for one
 // of its own addresses, else the one the neighbour's MAC gives; nullopt when not known.
 std::optional<Gid> on_link_gid(const model::TargetAddress& a, const model::GidEntry& source,
@@ -43,7 +39,7 @@ std::optional<Gid> on_link_gid(const model::TargetAddress& a, const model::GidEn
     });
     if (own) {
         const auto ll = std::find_if(table.begin(), table.end(), [&](const model::GidEntry& e) {
-            return e.netdev == source.netdev && is_link_local(e.gid);
+            return e.netdev == source.netdev && model::link_local(e.gid);
         });
         return ll == table.end() ? std::nullopt : std::optional<Gid>(ll->gid);
     }

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include <srpadm/daemon/daemon.hpp>
+#include <srpadm/host/host_ports.hpp>
 #include <srpadm/host/sysfs.hpp>
 #include <srpadm/host/uevent.hpp>
 #include <srpadm/host/uevent_monitor.hpp>
@@ -37,6 +38,8 @@ class HostPlatform final : public Platform {
     std::optional<pid_t> srp_daemon_on(const PortName& port) override;
 
   private:
+    std::vector<PortName> ports_of(host::LinkLayer layer);
+
     runtime::EventLoop& loop_;
     host::Sysfs sysfs_;
     std::unique_ptr<host::UeventMonitor> monitor_;

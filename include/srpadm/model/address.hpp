@@ -66,6 +66,9 @@ std::optional<MacAddress> parse_mac(std::string_view text);
 // through addrconf_ifid_eui48()).
 Gid link_local_gid(const MacAddress& mac);
 
+// Whether a GID (or IPv6 address) is link-local: fe80::/10.
+bool link_local(const Gid& gid);
+
 // One entry of a local RoCE (or InfiniBand) port's GID table.
 struct GidEntry {
     unsigned index = 0;

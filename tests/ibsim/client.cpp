@@ -21,6 +21,12 @@
 //                                FABRIC (a .fabric file) describes for it, with sim's DM agent;
 //                                --silent receives them and never answers
 //   sa-responder FABRIC          answers SA requests with sim's SA agent on FABRIC's model
+//
+// Both responders print one {"event":"request",...} line per request they receive (class,
+// method, attribute: the benchmark counts MADs by them), and take --delay MS: each answer is
+// sent MS milliseconds after its request came, on a timer of its own, so that answers to
+// requests sent together leave together (a pipelined client sees one delay per round trip, a
+// serial one a delay per MAD).
 //   port-watch                   prints the endpoint's port events (its sysfs read every
 //                                100 ms: libumad2sim has no verbs device) as
 //                                {"event":"port","kind":...} until SIGTERM; its "ready" line
@@ -31,6 +37,7 @@
 // from the moment it connects instead.
 //
 // The responders print {"ready":...} once their agents are registered and run until SIGTERM.
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -421,7 +428,37 @@ int cmd_dm_get(Client& c, Lid lid, unsigned deadline_ms) {
     return 0;
 }
 
-int cmd_dm_responder(Client& c, const std::string& path, bool silent) {
+// Sends `answer` to the requester of `m`, now or `delay` later.
+bool answer_later(Client& c, const mad::MadResponse& m, std::span<const std::uint8_t> answer,
+                  milliseconds delay, std::uint64_t& answered) {
+    mad::MadAddress to;
+    to.dlid = m.slid;
+    to.qpn = m.sqpn;
+    to.pkey_index = m.pkey_index;
+    if (delay.count() == 0) {
+        if (c.ep->send_unanswered(to, answer)) {
+            ++answered;
+        }
+        return true;
+    }
+    c.loop.after(delay, [&c, to, bytes = std::vector<std::uint8_t>(answer.begin(), answer.end()),
+                         &answered] {
+        if (c.ep->send_unanswered(to, bytes)) {
+            ++answered;
+        }
+    });
+    return true;
+}
+
+json request_event(const mad::MadResponse& m) {
+    return {{"event", "request"},
+            {"class", m.mad[1]},
+            {"method", m.mad[3]},
+            {"attr", (m.mad[16] << 8) | m.mad[17]},
+            {"slid", m.slid}};
+}
+
+int cmd_dm_responder(Client& c, const std::string& path, bool silent, milliseconds delay) {
     auto file = sim::load_fabric(path);
     if (!file) {
         return die(file.error().message);
@@ -439,10 +476,9 @@ int cmd_dm_responder(Client& c, const std::string& path, bool silent) {
             return;
         }
         ++received;
-        emit({{"event", "request"},
-              {"attr", (m.mad[16] << 8) | m.mad[17]},
-              {"slid", m.slid},
-              {"silent", silent}});
+        json event = request_event(m);
+        event["silent"] = silent;
+        emit(event);
         if (silent) {
             return;
         }
@@ -452,13 +488,7 @@ int cmd_dm_responder(Client& c, const std::string& path, bool silent) {
         }
         mad::MadBuffer out{};
         std::copy_n(answer->begin(), std::min(answer->size(), out.size()), out.begin());
-        mad::MadAddress to;
-        to.dlid = m.slid;
-        to.qpn = m.sqpn;
-        to.pkey_index = m.pkey_index;
-        if (c.ep->send_unanswered(to, out)) {
-            ++answered;
-        }
+        answer_later(c, m, out, delay, answered);
     });
     emit({{"ready", true}, {"lid", c.attrs.lid}, {"port_guid", hex(c.attrs.port_guid)}});
     run_until_stopped(c.loop);
@@ -466,7 +496,7 @@ int cmd_dm_responder(Client& c, const std::string& path, bool silent) {
     return 0;
 }
 
-int cmd_sa_responder(Client& c, const std::string& path) {
+int cmd_sa_responder(Client& c, const std::string& path, milliseconds delay) {
     auto file = sim::load_fabric(path);
     if (!file) {
         return die(file.error().message);
@@ -481,6 +511,7 @@ int cmd_sa_responder(Client& c, const std::string& path) {
             ++ignored;  // traps to the SM (class 0x01) and requests from unknown LIDs
             return;
         }
+        emit(request_event(m));
         const auto answer = sa.handle(*from, m.mad);
         if (!answer) {
             ++ignored;
@@ -490,13 +521,7 @@ int cmd_sa_responder(Client& c, const std::string& path) {
         // that would read as an empty record); libumad2sim cuts anything longer than one MAD,
         // OpenSM's answers as well.
         const std::size_t length = std::min(answer->size(), mad::kMadSize);
-        mad::MadAddress to;
-        to.dlid = m.slid;
-        to.qpn = m.sqpn;
-        to.pkey_index = m.pkey_index;
-        if (c.ep->send_unanswered(to, std::span<const std::uint8_t>(answer->data(), length))) {
-            ++answered;
-        }
+        answer_later(c, m, std::span<const std::uint8_t>(answer->data(), length), delay, answered);
     });
     emit({{"ready", true}, {"lid", c.attrs.lid}});
     run_until_stopped(c.loop);
@@ -536,8 +561,15 @@ int run(int argc, char** argv) {
     }
     const std::string cmd = argv[1];
     std::vector<unsigned> nums;
+    milliseconds delay{0};
     for (int i = 2; i < argc; ++i) {
-        if (const auto n = number(argv[i])) {
+        if (std::string(argv[i]) == "--delay" && i + 1 < argc) {
+            const auto d = number(argv[++i]);
+            if (!d) {
+                return die("--delay takes a number of milliseconds");
+            }
+            delay = milliseconds(*d);
+        } else if (const auto n = number(argv[i])) {
             nums.push_back(*n);
         }
     }
@@ -594,11 +626,15 @@ int run(int argc, char** argv) {
     if (cmd == "dm-get" && need(2)) {
         return cmd_dm_get(c, static_cast<Lid>(nums[0]), nums[1]);
     }
+    const auto flag = [&](const char* name) {
+        return std::any_of(argv + 2, argv + argc,
+                           [name](const char* a) { return a == std::string(name); });
+    };
     if (cmd == "dm-responder" && argc >= 3) {
-        return cmd_dm_responder(c, argv[2], argc >= 4 && std::string(argv[3]) == "--silent");
+        return cmd_dm_responder(c, argv[2], flag("--silent"), delay);
     }
     if (cmd == "sa-responder" && argc >= 3) {
-        return cmd_sa_responder(c, argv[2]);
+        return cmd_sa_responder(c, argv[2], delay);
     }
     if (cmd == "port-watch") {
         return cmd_port_watch(c);

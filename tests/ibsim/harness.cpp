@@ -8,9 +8,11 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <poll.h>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -60,16 +62,32 @@ std::optional<int> reap(pid_t pid) {
     return r == pid ? decode_status(status) : -1;
 }
 
+// Waits for our child to end: on a pidfd, which wakes the moment it does (the benchmark
+// times clients by this), else by polling.
 std::optional<int> wait_exit(pid_t pid, std::chrono::milliseconds timeout) {
     const auto until = std::chrono::steady_clock::now() + timeout;
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     while (true) {
         if (auto s = reap(pid)) {
+            if (pidfd >= 0) {
+                ::close(pidfd);
+            }
             return s;
         }
-        if (std::chrono::steady_clock::now() >= until) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= until) {
+            if (pidfd >= 0) {
+                ::close(pidfd);
+            }
             return std::nullopt;
         }
-        std::this_thread::sleep_for(kPollStep);
+        if (pidfd >= 0) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - now);
+            pollfd p{pidfd, POLLIN, 0};
+            ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count() + 1, 1000)));
+        } else {
+            std::this_thread::sleep_for(kPollStep);
+        }
     }
 }
 
@@ -236,6 +254,13 @@ std::string Harness::tool(const std::string& name) {
     return name;
 }
 
+std::string Harness::fake_verbs_library() {
+    if (const char* e = std::getenv("SRPADM_FAKE_VERBS")) {
+        return e;
+    }
+    return SRPADM_FAKE_VERBS_LIBRARY;
+}
+
 void remove_stale_directories() {
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), ec)) {
@@ -374,7 +399,7 @@ bool Harness::start_ibsim() {
 
 bool Harness::start_opensm() {
     const fs::path osm = dir_ / "osm";
-    auto env = client_env(SRPADM_IBSIM_SM_HOST, false);
+    auto env = client_env(SRPADM_IBSIM_SM_HOST, {});
     env.push_back("OSM_TMP_DIR=" + osm.string());
     env.push_back("OSM_CACHE_DIR=" + osm.string());
     const fs::path log = osm / "opensm.log";
@@ -405,14 +430,20 @@ bool Harness::discover_topology() {
     return true;
 }
 
-std::vector<std::string> Harness::client_env(const std::string& host, bool issm) const {
+std::vector<std::string> Harness::client_env(const std::string& host,
+                                             const ClientOptions& options) const {
     auto env = base_env();
     env.push_back("IBSIM_SOCKNAME=" + sock_);
-    env.push_back("LD_PRELOAD=" + umad2sim_library());
+    std::string preload = umad2sim_library();
+    for (const auto& lib : options.preload) {
+        preload += ":" + lib;
+    }
+    env.push_back("LD_PRELOAD=" + preload);
     env.push_back("SIM_HOST=" + host);
-    if (issm) {
+    if (options.issm) {
         env.emplace_back("SIM_SET_ISSM=1");
     }
+    env.insert(env.end(), options.env.begin(), options.env.end());
     return env;
 }
 
@@ -423,7 +454,8 @@ RunResult Harness::run(const std::string& host, const std::vector<std::string>& 
     const fs::path out = dir_ / fmt::format("client-{}.out", n);
     const fs::path err = dir_ / fmt::format("client-{}.err", n);
     RunResult r;
-    const pid_t pid = spawn(argv, client_env(host, options.issm), run_dir_, -1, out, err);
+    const auto started = std::chrono::steady_clock::now();
+    const pid_t pid = spawn(argv, client_env(host, options), run_dir_, -1, out, err);
     if (pid <= 0) {
         r.err = "fork failed";
         return r;
@@ -431,6 +463,7 @@ RunResult Harness::run(const std::string& host, const std::vector<std::string>& 
     clients_.push_back(pid);
     if (auto s = wait_exit(pid, options.timeout)) {
         r.exit_code = *s;
+        r.elapsed = std::chrono::steady_clock::now() - started;
     } else {
         r.timed_out = true;
         r.exit_code = terminate(pid, 2s);
@@ -442,6 +475,14 @@ RunResult Harness::run(const std::string& host, const std::vector<std::string>& 
 
 std::unique_ptr<Background> Harness::start(const std::string& host,
                                            const std::vector<std::string>& argv, bool issm) {
+    ClientOptions options;
+    options.issm = issm;
+    return start(host, argv, options);
+}
+
+std::unique_ptr<Background> Harness::start(const std::string& host,
+                                           const std::vector<std::string>& argv,
+                                           const ClientOptions& options) {
     static std::atomic<unsigned> starts{0};
     const unsigned n = ++starts;
     const fs::path out = dir_ / fmt::format("background-{}.out", n);
@@ -450,7 +491,7 @@ std::unique_ptr<Background> Harness::start(const std::string& host,
     if (::pipe2(fds, O_CLOEXEC) != 0) {
         return nullptr;
     }
-    const pid_t pid = spawn(argv, client_env(host, issm), run_dir_, fds[0], out, err);
+    const pid_t pid = spawn(argv, client_env(host, options), run_dir_, fds[0], out, err);
     ::close(fds[0]);
     if (pid <= 0) {
         ::close(fds[1]);

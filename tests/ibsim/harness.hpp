@@ -15,6 +15,9 @@
 // removes the directories of harnesses whose process is gone. ibsim serves at most 10 clients
 // (OpenSM is one), so tests run their clients one or two at a time.
 //
+// The real srp_daemon and ibsrpdm (Debian's srptools) run as clients too, with
+// ClientOptions::preload = {fake_verbs_library()} (see tests/ibsim/fake_verbs.cpp).
+//
 // SRPADM_IBSIM_KEEP=1 keeps the directory for a look after a failure.
 #pragma once
 
@@ -36,6 +39,7 @@ struct RunResult {
     bool timed_out = false;
     std::string out;
     std::string err;
+    std::chrono::nanoseconds elapsed{0};  // from the fork to the exit
 
     bool ok() const { return exit_code == 0 && !timed_out; }
     std::string describe() const;  // for failure messages
@@ -82,6 +86,10 @@ class Background {
 struct ClientOptions {
     bool issm = false;  // SIM_SET_ISSM=1: receives the unsolicited MADs sent to its port
     std::chrono::milliseconds timeout = 30s;
+    // Libraries preloaded after libumad2sim.so (fake_verbs_library() for the real srp_daemon).
+    std::vector<std::string> preload;
+    // More NAME=VALUE entries for the client's environment.
+    std::vector<std::string> env;
 };
 
 class Harness {
@@ -105,6 +113,8 @@ class Harness {
     // The same, left running; standard input is a pipe the test can write to.
     std::unique_ptr<Background> start(const std::string& host, const std::vector<std::string>& argv,
                                       bool issm = false);
+    std::unique_ptr<Background> start(const std::string& host, const std::vector<std::string>& argv,
+                                      const ClientOptions& options);
 
     // A line for ibsim's console ("Unlink \"Hca5\"", "ReLink \"Hca5\"", ...).
     bool console(const std::string& command) const;
@@ -114,6 +124,9 @@ class Harness {
 
     // Programs, found at configure time or on PATH.
     static std::string tool(const std::string& name);
+    // The libibverbs stand-in that lets the real srp_daemon run under libumad2sim
+    // (tests/ibsim/fake_verbs.cpp); SRPADM_FAKE_VERBS in the environment overrides it.
+    static std::string fake_verbs_library();
 
   private:
     bool start_ibsim();
@@ -121,7 +134,8 @@ class Harness {
     bool discover_topology();
     pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                 const fs::path& cwd, int stdin_fd, const fs::path& out, const fs::path& err);
-    std::vector<std::string> client_env(const std::string& host, bool issm) const;
+    std::vector<std::string> client_env(const std::string& host,
+                                        const ClientOptions& options) const;
     void fail(const std::string& what);
 
     std::string sock_;

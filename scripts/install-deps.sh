@@ -20,6 +20,9 @@ packages=(
   systemd python3 python3-prometheus-client
   # tests: real subnet manager tier (ibsim + opensm + libumad2sim) and the benchmark
   ibsim-utils libumad2sim0 opensm infiniband-diags
+  # tests: the real srp_daemon and ibsrpdm as the oracle of the srp_daemon formats, and the
+  # side-by-side benchmark (never run as a service here: see below)
+  srptools
   # tests: real kernel tier (tests/e2e): qemu boots Debian's kernel with Soft-RoCE; the guest's
   # initramfs is busybox-static, packed with cpio; kmod's depmod/modprobe resolve the guest's
   # modules; iproute2's rdma tool creates the rxe device in the guest
@@ -38,6 +41,13 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
+# srptools starts nothing under sysvinit (/etc/default/srptools: PORTS=NONE), but under systemd
+# its postinst enables and starts srp_daemon.service, whose start_on_all_ports starts a daemon
+# that logs in to SRP targets on every InfiniBand port. The tests only run the binaries, so the
+# unit is masked before the package is installed: it never starts, now or at boot.
+if [[ " ${missing[*]} " == *" srptools "* ]] && [ -d /run/systemd/system ]; then
+  as_root systemctl mask srp_daemon.service
+fi
 export DEBIAN_FRONTEND=noninteractive
 if ! as_root apt-get install -y --no-install-recommends "${missing[@]}"; then
   as_root apt-get update

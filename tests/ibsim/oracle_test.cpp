@@ -163,6 +163,9 @@ class Oracle : public ::testing::Test {
             {"add_target lines",
              {srp_daemon(), "-o", "-a", "-c", "-f", rules},
              srpadm_native({"discover", "-f", "add-target"})},
+            {"add_target lines of targets not logged in (none is)",
+             {srp_daemon(), "-o", "-c", "-f", rules},
+             srpadm_native({"discover", "-f", "add-target"})},
             {"add_target lines with initiator_ext",
              {srp_daemon(), "-o", "-a", "-c", "-n", "-f", rules},
              srpadm_native({"discover", "-f", "add-target", "--initiator-ext", "port-guid"})},
@@ -275,7 +278,9 @@ end
 }
 
 // id_ext as the target writes it: srp_daemon takes up to 16 characters after "SRP.T10:"
-// (sscanf "%16s": leading blanks skipped, ends at a blank) and prints them as they are.
+// (sscanf "%16s": leading blanks skipped, ends at a blank) and prints them as they are. Also a
+// service name of 40 characters (no NUL: srp_daemon's "%s" runs on into the ID, whose first
+// byte is 0 here) and an ID string of 63.
 TEST_F(Oracle, OddIdExtStringsMatchSrpDaemon) {
     serve("id-ext", R"(
 target "Hca3"/1
@@ -285,7 +290,7 @@ target "Hca3"/1
         device-id 0x001017
         io-class 0x0100
         send-size 8192
-        id "odd id_ext strings"
+        id "odd id_ext strings, and an ID string of 63 characters ....... e"
         service "SRP.T10:0002c90300b00031" 0x0002c90300b00031
         service "SRP.T10:1234ABCD" 0x0000000000001234
         service "SRP.T10:ABC" 0x0000000000000abc
@@ -296,6 +301,7 @@ target "Hca3"/1
         service "filler" 0x0000000000000000
         service "srp.t10:0002C90300B00031" 0x0000000000000044
         service "SRP.T10:12 34" 0x0000000000000045
+        service "SRP.T10:0002C90300B000C0 name of forty c" 0x00000000000000c0
     end
 end
 )");
@@ -308,7 +314,7 @@ end
                                "id_ext=42,", "id_ext=12,"}) {
         EXPECT_NE(lines.find(id_ext), std::string::npos) << id_ext << " in\n" << lines;
     }
-    EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 6) << lines;
+    EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 7) << lines;
 }
 
 // An IOC whose io_class is neither 0x0100 nor 0xff00: srp_daemon lists it, and prints its

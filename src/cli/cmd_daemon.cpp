@@ -89,6 +89,23 @@ int run(const DaemonArgs& args, const Context& ctx) {
         control_gid = g->gr_gid;
     }
 
+    DaemonRun launch;
+    launch.source = args.source;
+    launch.options = std::move(options);
+    launch.timing = args.timing;
+    launch.log_level = log_level(args.log_level);
+    launch.sysfs_root = args.sysfs_root;
+    launch.run_dir = args.run_dir;
+    launch.control_gid = control_gid;
+    launch.metrics_file = args.metrics_file;
+    return run_daemon(std::move(launch), ctx);
+}
+
+}  // namespace
+
+int run_daemon(DaemonRun args, const Context& ctx) {
+    daemon::DaemonOptions options = std::move(args.options);
+    const std::optional<gid_t> control_gid = args.control_gid;
     ops::HostOptions host = host_options(ctx, args.sysfs_root);
     host.actions = action_options(args.timing);
     if (!args.run_dir.empty()) {
@@ -106,7 +123,7 @@ int run(const DaemonArgs& args, const Context& ctx) {
     if (!platform) {
         return static_cast<int>(report(platform.error()));
     }
-    auto log = daemon::Log::for_process(log_level(args.log_level));
+    auto log = daemon::Log::for_process(args.log_level);
     daemon::Daemon d(session, **platform, std::move(options), ops::file_sources(), log);
     if (auto started = d.start(); !started) {
         log->error("", "", started.error().message);
@@ -129,7 +146,7 @@ int run(const DaemonArgs& args, const Context& ctx) {
                             }
                         }));
         if (auto listening = control->start(); !listening) {
-            if (listening.error().code == Errc::exists) {
+            if (listening.error().code == Errc::exists && args.control_socket_required) {
                 log->error("", "", listening.error().message);
                 return static_cast<int>(ExitStatus::daemon);
             }
@@ -177,8 +194,6 @@ int run(const DaemonArgs& args, const Context& ctx) {
     log->info("", "", "stopped");
     return static_cast<int>(ExitStatus::ok);
 }
-
-}  // namespace
 
 void register_daemon(CLI::App& app, Context& ctx) {
     auto args = std::make_shared<DaemonArgs>();

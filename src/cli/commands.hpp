@@ -3,8 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/common.h>
 
 #include <srpadm/daemon/daemon.hpp>
 #include <srpadm/host/tree.hpp>
@@ -12,6 +16,7 @@
 #include <srpadm/result.hpp>
 
 #include "discovery_source.hpp"
+#include "host_options.hpp"
 
 namespace srpadm::cli {
 
@@ -60,6 +65,24 @@ void register_daemon(CLI::App& app, Context& ctx);
 void register_status(CLI::App& app, Context& ctx);
 // target status|export|unexport|allow|deny|enable|disable|save.
 void register_target(CLI::App& app, Context& ctx);
+
+// What `srpadm daemon` runs, for every front end that runs the daemon (the daemon subcommand,
+// srp_daemon's personality).
+struct DaemonRun {
+    DiscoverySourceArgs source;  // where the MAD ports come from (--fabric in srpadm-sim)
+    daemon::DaemonOptions options;
+    LoginTimingArgs timing;
+    spdlog::level::level_enum log_level = spdlog::level::info;
+    std::string sysfs_root = "/sys";
+    std::string run_dir;  // "": the default for sysfs_root
+    std::optional<gid_t> control_gid;
+    std::string metrics_file;
+    // When another daemon holds the control socket: stop (srpadm daemon), or go on without
+    // one (one srp_daemon per port, as rdma-core's units run it).
+    bool control_socket_required = true;
+};
+// Runs the daemon until SIGINT or SIGTERM; the exit status.
+int run_daemon(DaemonRun args, const Context& ctx);
 
 // The subcommands both tools have, in the order --help lists them.
 void register_common(CLI::App& app, Context& ctx);

@@ -3,6 +3,7 @@
 // through the real /sys (a simulated target needs --sysfs-root DIR or --dry-run).
 #include <memory>
 
+#include <srpadm/compat/personality.hpp>
 #include <srpadm/sim/target_kernel.hpp>
 
 #include "../cli/commands.hpp"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
     };
     CLI::App app{"srpadm-sim - srpadm on a simulated InfiniBand fabric", "srpadm-sim"};
     srpadm::cli::register_common(app, ctx);
+    srpadm::compat::register_compat(app, ctx, true);
     srpadm::cli::register_fabric(app, ctx);
     srpadm::cli::register_target_host(app, ctx);
     return srpadm::cli::run_tool(app, ctx, argc, argv);

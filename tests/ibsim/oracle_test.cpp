@@ -339,7 +339,9 @@ end
 // any io_class other than 0x0100), lines ib_srp refuses (ib_srp.c: srp_parse_options accepts
 // only those two). srpadm lists it the same and leaves those lines out, naming the targets on
 // standard error: a difference (the personality exits 0, discover -f add-target 6).
-TEST_F(Oracle, IoClassOutsideTheSrpRevisionsIsLeftOutOfAddTargetLines) {
+// And text from the wire: srp_daemon prints an ID string's bytes as they are, srpadm escapes
+// a backslash (and anything not printable ASCII) as \xNN, a difference srpadm(8) lists.
+TEST_F(Oracle, IoClassOutsideTheSrpRevisionsAndBackslashesAreTheDifferences) {
     serve("io-class", R"(
 target "Hca3"/1
     ioc 1
@@ -348,7 +350,7 @@ target "Hca3"/1
         device-id 0x001017
         io-class 0x0100
         send-size 8192
-        id "SRP rev. 16a"
+        id "SRP rev. 16a, C:\ and a\b"
         service "SRP.T10:0002C90300B00030" 0x0002c90300b00030
     end
     ioc 2
@@ -364,9 +366,17 @@ target "Hca3"/1
 end
 )");
     const std::string rules = (h_->dir() / "empty.conf").string();
-    compare({"human listing",
-             {srp_daemon(), "-o", "-f", rules},
-             srpadm_compat("srp_daemon", {"-o", "-f", rules})});
+    const auto listing = run_oracle({srp_daemon(), "-o", "-f", rules});
+    ASSERT_TRUE(listing.ok()) << listing.describe();
+    EXPECT_NE(listing.out.find("ID:        SRP rev. 16a, C:\\ and a\\b\n"), std::string::npos)
+        << listing.out;
+    const auto escaped = std::regex_replace(listing.out, std::regex("\\\\"), "\\x5c");
+    for (const auto& argv :
+         {srpadm_compat("srp_daemon", {"-o", "-f", rules}), srpadm_native({"discover"})}) {
+        const auto r = h_->run(kInitiator, argv);
+        EXPECT_TRUE(r.ok()) << r.describe();
+        EXPECT_EQ(r.out, escaped) << fmt::format("{}", fmt::join(argv, " "));
+    }
     const auto oracle = run_oracle({srp_daemon(), "-o", "-a", "-c", "-f", rules});
     const auto ours =
         h_->run(kInitiator, srpadm_compat("srp_daemon", {"-o", "-a", "-c", "-f", rules}));

@@ -30,6 +30,21 @@ Result<unsigned> number_option(char opt, std::string_view text, long min, long m
     return static_cast<unsigned>(*v);
 }
 
+// The numeric options that set one field each, with their ranges.
+struct NumberOption {
+    char opt;
+    unsigned Options::*field;
+    long min;
+    long max;
+    std::string_view what;
+};
+constexpr NumberOption kNumberOptions[] = {
+    {'t', &Options::timeout_ms, 1, 3600000, "a timeout in milliseconds"},
+    {'r', &Options::retries, 1, 100, "a number of retries"},
+    {'R', &Options::rescan_s, 1, 604800, "a rescan period in seconds"},
+    {'T', &Options::retry_timeout_s, 0, 86400, "a retry timeout in seconds"},
+};
+
 // The option strings of srp_daemon.c: srp_daemon's short_opts with --systemd, and ibsrpdm's
 // "cd:h:v", whose -h took an argument by mistake (here -h is help, as everywhere else). The
 // leading ':' makes getopt report a missing argument as ':' and print nothing itself.
@@ -154,32 +169,18 @@ Result<Options> parse(Personality personality, const std::vector<std::string>& a
                 break;
             }
             case 't':
-                value = number_option('t', arg, 1, 3600000, "a timeout in milliseconds");
-                if (!value) {
-                    return Unexpected(value.error());
-                }
-                o.timeout_ms = *value;
-                break;
             case 'r':
-                value = number_option('r', arg, 1, 100, "a number of retries");
-                if (!value) {
-                    return Unexpected(value.error());
-                }
-                o.retries = *value;
-                break;
             case 'R':
-                value = number_option('R', arg, 1, 604800, "a rescan period in seconds");
-                if (!value) {
-                    return Unexpected(value.error());
-                }
-                o.rescan_s = *value;
-                break;
             case 'T':
-                value = number_option('T', arg, 0, 86400, "a retry timeout in seconds");
-                if (!value) {
-                    return Unexpected(value.error());
+                for (const NumberOption& n : kNumberOptions) {
+                    if (n.opt == c) {
+                        value = number_option(n.opt, arg, n.min, n.max, n.what);
+                        if (!value) {
+                            return Unexpected(value.error());
+                        }
+                        o.*n.field = *value;
+                    }
                 }
-                o.retry_timeout_s = *value;
                 break;
             case 'l':
                 value = number_option('l', arg, 2, 7, "a tl_retry_count");

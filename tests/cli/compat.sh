@@ -114,6 +114,25 @@ expect 0 " configuration report" "" "${sd[@]}" -o -v -R 60 -f "$empty_rules"
 [[ "$out" == *" Device name                "$'\t\t'": \"mlx5_1\""* &&
     "$out" == *" Performs full target rescan every 60 seconds"* &&
     "$out" == *"    controller[  1]: present"* ]] || bad "the -v report or the slots" -o -v
+# Neither -o nor -e: the lines every -R seconds until SIGTERM, which ends it with status 0.
+"$bin" compat srp_daemon --fabric "$fabrics/two-targets.fabric" --sysfs-root "$empty_root" -- \
+    -c -a -R 1 -f "$empty_rules" >"$work/watch.out" 2>"$work/watch.err" &
+pid=$!
+passes() { [ "$(grep -c 'id_ext=0002C90300B00020' "$work/watch.out")" -ge "$1" ]; }
+wait_for 15 passes 2 || bad "no second pass after -R 1 ($(cat "$work/watch.out"))" -c -a -R 1
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+[ "$status" -eq 0 ] || bad "exit status $status after SIGTERM ($(cat "$work/watch.err"))" -c -R 1
+
+# -o -e when the kernel takes the lines but no SCSI host stays: each target named on stderr,
+# a non-zero status (srp_daemon never looked).
+fresh_sysfs
+fake_kernel mlx5_1 1 vanish
+printf 'a ioc_guid=0002c90300e00010\nd\n' >"$work/only-b.rules"
+expect 7 "" "no SCSI host for it is left" compat srp_daemon --fabric "$fabric" \
+    --sysfs-root "$sysfs" -- -o -e -f "$work/only-b.rules"
+
 # -e without -o: the daemon on a simulated host (its stand-in ib_srp), with the rules file
 # (the denied targets stay out) and -n; SIGTERM ends it with exit status 0.
 root=$work/daemon-host

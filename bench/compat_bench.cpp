@@ -1,9 +1,10 @@
 // srpadm_compat_bench: srpadm and the real srp_daemon side by side, on the ibsim tier's fabric
 // (tests/ibsim/harness.hpp), against the same stand-in SA and DM responders, with a latency
 // injected per answer: each responder sends each answer --delay ms after its request came, on
-// a timer of its own, so answers to requests sent together overlap. srpadm's side is
-// `srpadm -v discover -f add-target` (the code path of the personality's `srp_daemon -o -a -c`),
-// srp_daemon's `srp_daemon -o -a -c` under libumad2sim with the libibverbs stand-in
+// a timer of its own, so answers to requests sent together overlap. Both run the same command
+// line, `srp_daemon -o -a -c` with an empty rules file: srpadm's personality
+// (`srpadm compat srp_daemon -- ARGS`, what the srp_daemon symlink runs), and the real
+// srp_daemon under libumad2sim with the libibverbs stand-in
 // (tests/ibsim/fake_verbs.cpp).
 //
 // Prints the wall time of each (fork to exit), the MADs each sent as the responders counted
@@ -206,8 +207,10 @@ int run(const Options& o) {
     ClientOptions ours_options;
     ours_options.timeout = std::chrono::minutes(10);
     const auto before_ours = count(responders);
-    const auto ours =
-        h.run(kInitiator, {SRPADM_BINARY, "-v", "discover", "-f", "add-target"}, ours_options);
+    const std::string rules = (h.dir() / "empty.conf").string();
+    const auto ours = h.run(
+        kInitiator, {SRPADM_BINARY, "compat", "srp_daemon", "--", "-o", "-a", "-c", "-f", rules},
+        ours_options);
     const auto ours_mads = minus(count(responders), before_ours);
 
     ClientOptions oracle_options;
@@ -216,8 +219,7 @@ int run(const Options& o) {
     oracle_options.env = {"SRPADM_FAKE_SCSI_HOST=" + (h.dir() / "scsi_host").string()};
     const auto before_oracle = count(responders);
     const auto oracle =
-        h.run(kInitiator, {srp_daemon, "-o", "-a", "-c", "-f", (h.dir() / "empty.conf").string()},
-              oracle_options);
+        h.run(kInitiator, {srp_daemon, "-o", "-a", "-c", "-f", rules}, oracle_options);
     const auto oracle_mads = minus(count(responders), before_oracle);
 
     const auto lines = [](const std::string& out) {
@@ -238,16 +240,8 @@ int run(const Options& o) {
             fmt::print("    {:<34} {:>6}\n", k, v);
         }
     };
-    report("srpadm", "srpadm -v discover -f add-target", ours, ours_mads);
-    // -v: srpadm's own figures (its scan's time, without the process start) on standard error.
-    for (std::size_t at = ours.err.find("srpadm: "); at != std::string::npos;
-         at = ours.err.find("srpadm: ", at + 1)) {
-        const std::string line = ours.err.substr(at, ours.err.find('\n', at) - at);
-        if (line.find(" request(s)") != std::string::npos) {
-            fmt::print("  its own count: {}\n", line.substr(8));
-        }
-    }
-    report("srp_daemon", "srp_daemon -o -a -c", oracle, oracle_mads);
+    report("srpadm", "srpadm compat srp_daemon -- -o -a -c -f EMPTY", ours, ours_mads);
+    report("srp_daemon", "srp_daemon -o -a -c -f EMPTY", oracle, oracle_mads);
     const double ratio = seconds(oracle.elapsed) / std::max(seconds(ours.elapsed), 1e-9);
     const bool same = ours.out == oracle.out;
     const bool fewer = total(ours_mads) <= total(oracle_mads);

@@ -225,6 +225,13 @@ struct Run {
             if (status == 128 + SIGINT || status == 128 + SIGTERM) {
                 return 0;  // stopped during a pass
             }
+            // A bad option, file or local port does not mend itself: stop with its status. A
+            // scan that failed (the SA did not answer) is tried again at the next pass.
+            if (status == static_cast<int>(ExitStatus::usage) ||
+                status == static_cast<int>(ExitStatus::invalid_input) ||
+                status == static_cast<int>(ExitStatus::port)) {
+                return status;
+            }
             std::fflush(stdout);
             sigset_t old;
             ::sigprocmask(SIG_BLOCK, &stop, &old);

@@ -107,6 +107,8 @@ bin_sim=$bin
 bin=$(dirname "$bin_sim")/srpadm
 expect 4 "" "mlx9_9" "${real[@]}" -o -c -i mlx9_9 -f "$empty_rules"
 SYSFS_PATH=$fixture expect 4 "" "mlx9_9" compat srp_daemon -- -o -i mlx9_9
+# Without -o the same: it stops with status 4 instead of waiting for a port that is not there.
+expect 4 "" "mlx9_9" "${real[@]}" -c -i mlx9_9 -f "$empty_rules"
 bin=$bin_sim
 
 # -v: srp_daemon's configuration report first, then the listing with the controller slots.

@@ -64,6 +64,8 @@ EOF
     if [ "$1" -eq 1 ]; then
         echo "lrwxrwxrwx root/root /usr/sbin/ibsrpdm -> srpadm"
         echo "lrwxrwxrwx root/root /usr/sbin/srp_daemon -> srpadm"
+        echo "lrwxrwxrwx root/root /usr/share/man/man8/ibsrpdm.8.gz -> srpadm.8.gz"
+        echo "lrwxrwxrwx root/root /usr/share/man/man8/srp_daemon.8.gz -> srpadm.8.gz"
     fi
 }
 

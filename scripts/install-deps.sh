@@ -18,6 +18,12 @@ packages=(
   # tests: systemd-analyze checks the systemd units; python3 listens on a NOTIFY_SOCKET;
   # prometheus_client parses the daemon's metrics file
   systemd python3 python3-prometheus-client
+  # install paths: systemd.pc and udev.pc say where the units, the modules-load.d file and the
+  # udev rule go
+  udev
+  # tests: the Debian package (cpack; dpkg-shlibdeps for its Depends; lintian) and the manual
+  # pages' lint (mandoc -Tlint, scripts/lint.sh)
+  dpkg-dev lintian mandoc
   # tests: real subnet manager tier (ibsim + opensm + libumad2sim) and the benchmark
   ibsim-utils libumad2sim0 opensm infiniband-diags
   # tests: the real srp_daemon and ibsrpdm as the oracle of the srp_daemon formats, and the

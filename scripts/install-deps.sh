@@ -29,6 +29,9 @@ packages=(
   # tests: the real srp_daemon and ibsrpdm as the oracle of the srp_daemon formats, and the
   # side-by-side benchmark (never run as a service here: see below)
   srptools
+  # tests: rtslib-fb (LIO's own library, what targetcli and targetctl restore with) reads the
+  # saveconfig.json `srpadm target save` writes (never run as a service here: see below)
+  python3-rtslib-fb
   # tests: real kernel tier (tests/e2e): qemu boots Debian's kernel with Soft-RoCE; the guest's
   # initramfs is busybox-static, packed with cpio; kmod's depmod/modprobe resolve the guest's
   # modules; iproute2's rdma tool creates the rxe device in the guest
@@ -53,6 +56,12 @@ echo "install-deps: installing ${missing[*]}"
 # unit is masked before the package is installed: it never starts, now or at boot.
 if [[ " ${missing[*]} " == *" srptools "* ]] && [ -d /run/systemd/system ]; then
   as_root systemctl mask srp_daemon.service
+fi
+# python3-rtslib-fb's postinst likewise enables and starts rtslib-fb-targetctl.service, which
+# restores a LIO configuration at boot (loading the target modules); the test only imports the
+# library, so that unit is masked first too.
+if [[ " ${missing[*]} " == *" python3-rtslib-fb "* ]] && [ -d /run/systemd/system ]; then
+  as_root systemctl mask rtslib-fb-targetctl.service
 fi
 export DEBIAN_FRONTEND=noninteractive
 if ! as_root apt-get install -y --no-install-recommends "${missing[@]}"; then

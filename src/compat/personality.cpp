@@ -308,6 +308,13 @@ struct Run {
         // srp_daemon -R: a full rescan at that period; without it none (traps only).
         launch.options.rescan_interval = std::chrono::seconds(options.rescan_s);
         launch.options.seed = static_cast<std::uint64_t>(::getpid());
+        if (options.print_commands) {
+            // srp_daemon -e -c: each line on standard output as it is written.
+            launch.options.on_login = [](const std::string& line) {
+                fmt::print("{}\n", line);
+                std::fflush(stdout);
+            };
+        }
         launch.log_level = options.debug > 0 ? spdlog::level::debug : spdlog::level::info;
         launch.sysfs_root = sysfs_root;
         launch.control_socket_required = false;

@@ -754,6 +754,9 @@ void Daemon::Port::login(const std::string& key) {
     ++d_.counters_.logins;
     ++t.attempts;
     set_phase(t, TargetPhase::connecting, t.last_error);
+    if (d_.options_.on_login) {
+        d_.options_.on_login(t.plan.request.line);
+    }
     ops::carry_out(
         d_.session_, {ops::planned_outcome(t.plan)},
         [this, d = &d_, key, port = std::weak_ptr<int>(alive_),

@@ -141,7 +141,7 @@ root=$work/daemon-host
 log=$work/daemon.log
 printf 'd id_ext=0002C90300C00130\n' >"$work/deny-one.rules"
 "$bin" compat srp_daemon --fabric "$fabrics/two-targets.fabric" --sysfs-root "$root" -- \
-    -e -c -n -R 60 -f "$work/deny-one.rules" 2>"$log" &
+    -e -c -n -R 60 -f "$work/deny-one.rules" >"$work/daemon.out" 2>"$log" &
 pid=$!
 hosts() { find "$root/class/scsi_host" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 has_hosts() { [ "$(hosts)" -eq "$1" ]; }
@@ -151,6 +151,9 @@ has_hosts 2 || bad "the daemon logged in to a denied target" -e
 grep -rqs "0002C90300C00130\|0x0002c90300c00130" "$root/class/scsi_host"/*/id_ext &&
     bad "a denied target has a SCSI host" -e
 grep -q "connected as host" "$log" || bad "no login in the daemon's log" -e
+# -c: each line on standard output as it is written, with -n's initiator_ext.
+[ "$(grep -c '^id_ext=.*,initiator_ext=0002c903' "$work/daemon.out")" -eq 2 ] ||
+    bad "-e -c did not echo the two lines written ($(cat "$work/daemon.out"))" -e -c -n
 kill -TERM "$pid"
 wait "$pid"
 status=$?

@@ -30,6 +30,7 @@
 #include <srpadm/daemon/service.hpp>
 #include <srpadm/host/host_ports.hpp>
 #include <srpadm/host/srp_hosts.hpp>
+#include <srpadm/model/login.hpp>
 #include <srpadm/ops/run_dir.hpp>
 #include <srpadm/ops/session.hpp>
 #include <srpadm/ops/status.hpp>
@@ -242,6 +243,28 @@ TEST(Daemon, ConnectsEveryAdmittedTargetOncePerPortAndBacksOffOnRejection) {
     const auto retries = h.kernel().logins_refused - refused_before;
     EXPECT_GE(retries, 45U);
     EXPECT_LE(retries, 80U);
+}
+
+TEST(Daemon, TellsTheFrontEndEachLineItWrites) {
+    // srp_daemon -e -c echoed each add_target line it wrote: on_login gets each one, once per
+    // write, retries included, before the write.
+    DaemonHost h;
+    std::vector<std::string> lines;
+    DaemonOptions options = DaemonHost::defaults();
+    options.on_login = [&](const std::string& line) { lines.push_back(line); };
+    ASSERT_TRUE(h.start(std::move(options)));
+    h.run_to(30s);
+    ASSERT_EQ(h.kernel().hosts_added, 3U) << h.log();
+    const auto writes = h.kernel().hosts_added + h.kernel().logins_refused;
+    EXPECT_EQ(lines.size(), writes);
+    for (const auto& line : lines) {
+        EXPECT_TRUE(login::parse(line).has_value()) << line;
+    }
+    EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                            [](const std::string& l) {
+                                return l.find("ioc_guid=" + kId1) != std::string::npos;
+                            }),
+              2);  // storage1, once through each port
 }
 
 TEST(Daemon, AnAccessListFixConnectsWithoutARestart) {

@@ -131,6 +131,9 @@ struct DaemonOptions {
     std::vector<model::TargetAddress> targets;
     std::uint16_t rdma_cm_port = model::kDefaultRdmaCmPort;
     std::chrono::seconds roce_rescan_interval{60};
+    // Called on the loop with each add_target line just before it is written (srp_daemon -e -c
+    // echoed every line it wrote; the personality prints them); empty: nothing.
+    std::function<void(const std::string& line)> on_login;
 };
 
 enum class TargetPhase : std::uint8_t {

@@ -61,7 +61,7 @@ int run(const ConnectAllArgs& args, const Context& ctx) {
     std::vector<std::string> problems = result->problems;
     for (const ops::TargetOutcome& o : result->outcomes) {
         if (o.failed()) {
-            print_error_lines(o.timeouts_error.empty() ? o.message : o.timeouts_error);
+            print_error_lines(o.failure());
         }
         if (o.state == ops::TargetState::invalid) {
             problems.push_back(o.message);

@@ -196,7 +196,7 @@ struct Run {
                 out += '\n';
             }
             if (o.failed()) {
-                problems.push_back(o.timeouts_error.empty() ? o.message : o.timeouts_error);
+                problems.push_back(o.failure());
             } else if (o.state == ops::TargetState::invalid) {
                 problems.push_back(o.message);
             }
@@ -249,27 +249,18 @@ struct Run {
         }
     }
 
-    // The port selector of -i/-p, -j or -d for the daemon; nullopt: every InfiniBand port.
+    // The port selector of -i/-p, -j or -d for the daemon; nullopt: every InfiniBand port. A
+    // umad device is resolved as the one-shot scans resolve it (host::select_port).
     Result<std::optional<model::PortSelector>> daemon_port() const {
         std::string text = options.port_selector();
         if (text.empty() && !options.umad_device.empty()) {
-            const std::string_view name = options.umad_device;
-            const auto base = name.substr(name.rfind('/') + 1);
-            auto devices = host::umad_devices(host::Sysfs(sysfs_root));
-            if (!devices) {
-                return Unexpected(devices.error());
+            host::PortRequest request;
+            request.umad_device = options.umad_device;
+            auto selected = host::select_port(host::Sysfs(sysfs_root), request);
+            if (!selected) {
+                return Unexpected(selected.error());
             }
-            for (const auto& d : *devices) {
-                if (fmt::format("umad{}", d.index) == base) {
-                    text = fmt::format("{}:{}", d.ca_name, d.port);
-                }
-            }
-            if (text.empty()) {
-                return fail(
-                    Errc::not_found,
-                    fmt::format("option -d: no umad device '{}' in {}", name,
-                                host::Sysfs(sysfs_root).path("class/infiniband_mad").string()));
-            }
+            text = fmt::format("{}:{}", selected->umad.ca_name, selected->umad.port);
         }
         return cli::port_option(text);
     }

@@ -109,6 +109,19 @@ expect 4 "" "mlx9_9" "${real[@]}" -o -c -i mlx9_9 -f "$empty_rules"
 SYSFS_PATH=$fixture expect 4 "" "mlx9_9" compat srp_daemon -- -o -i mlx9_9
 # Without -o the same: it stops with status 4 instead of waiting for a port that is not there.
 expect 4 "" "mlx9_9" "${real[@]}" -c -i mlx9_9 -f "$empty_rules"
+# -e -d: the daemon serves the port the umad device names (the -v report shows it), and a umad
+# device that is not there stops it with status 4 and the devices there are.
+fresh_sysfs
+"$bin" compat srp_daemon --sysfs-root "$sysfs" -- -e -v -d /dev/infiniband/umad2 \
+    -f "$empty_rules" >"$work/d.out" 2>"$work/d.err" &
+pid=$!
+has_report() { grep -q "IB port .*: 2" "$work/d.out"; }
+wait_for 10 has_report || bad "no -v report for umad2 ($(cat "$work/d.out" "$work/d.err"))" -e -d
+grep -q 'Device name .*: "mlx5_1"' "$work/d.out" || bad "-d umad2 is not mlx5_1:2" -e -d
+kill -TERM "$pid"
+wait "$pid" || bad "exit status $? after SIGTERM" -e -d
+expect 4 "" "umad device '/dev/infiniband/umad99' does not exist" \
+    compat srp_daemon --sysfs-root "$sysfs" -- -e -d /dev/infiniband/umad99 -f "$empty_rules"
 bin=$bin_sim
 
 # -v: srp_daemon's configuration report first, then the listing with the controller slots.

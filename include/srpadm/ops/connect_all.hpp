@@ -47,6 +47,8 @@ struct TargetOutcome {
     }
     // The login or its timeouts failed.
     bool failed() const;
+    // What failed, one line naming the target: the timeouts' error, else the login's message.
+    const std::string& failure() const { return timeouts_error.empty() ? message : timeouts_error; }
 };
 
 // What a plan says before anything is done (dry run).
